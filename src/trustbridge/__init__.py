@@ -1,0 +1,1 @@
+"""Trustbridge: build trust between security providers and the communities they serve."""

@@ -1,0 +1,32 @@
+"""HTTP caching for public pages and API answers: ETag and Cache-Control."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+
+def make_public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Mark an anonymous visitor's response cacheable by browsers and a CDN, with an ETag.
+
+    Responses for a signed-in visitor stay private: their pages carry personal menus.
+    """
+    if response.status_code != 200 or getattr(response, "streaming", False):
+        return response
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+    content = response.content
+    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=settings.TRUSTBRIDGE_PUBLIC_CACHE_SECONDS)
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        not_modified = HttpResponse(status=304)
+        for header in ("ETag", "Cache-Control", "Vary"):
+            not_modified[header] = response[header]
+        return not_modified
+    return response

@@ -1,0 +1,100 @@
+"""Every permission in one module of named rules, used by views, API, templates and services.
+
+A rule takes the acting user first and answers True or False; it never raises.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from allauth.mfa.models import Authenticator
+
+from trustbridge.core.models import STAFF_ROLES, Membership, Organization, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from trustbridge.accounts.models import User
+
+    Actor = User | AnonymousUser
+else:
+    Actor = Any
+
+_CACHE = "_trustbridge_memberships"
+
+
+def memberships(user: Actor) -> dict[int, Membership]:
+    """The user's memberships by organisation id, read once per user object."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, _CACHE, None)
+    if cached is None:
+        cached = {
+            m.organization_id: m
+            for m in Membership.objects.filter(user=user).select_related("organization")
+        }
+        setattr(user, _CACHE, cached)
+    return cached
+
+
+def forget_memberships(user: Actor) -> None:
+    """Call after a membership changes, so the next rule reads it afresh."""
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
+
+
+def role_in(user: Actor, organization: Organization) -> Role | None:
+    membership = memberships(user).get(organization.pk)
+    return Role(membership.role) if membership else None
+
+
+def _has_role(user: Actor, organization: Organization, roles: frozenset[Role] | set[Role]) -> bool:
+    return role_in(user, organization) in roles
+
+
+def has_mfa(user: Actor) -> bool:
+    return (
+        user.is_authenticated
+        and Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    )
+
+
+def must_enrol_mfa(user: Actor) -> bool:
+    """Anyone holding a role in any organisation must use TOTP before any staff page."""
+    return bool(memberships(user)) and not has_mfa(user)
+
+
+def is_member(user: Actor, organization: Organization) -> bool:
+    return role_in(user, organization) is not None
+
+
+def is_staff_of(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, STAFF_ROLES)
+
+
+def can_enter_staff_area(user: Actor, organization: Organization) -> bool:
+    return is_staff_of(user, organization)
+
+
+def can_edit_organization(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, {Role.ADMIN})
+
+
+def can_manage_areas(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR})
+
+
+def can_view_members(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR})
+
+
+def can_manage_members(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, {Role.ADMIN})
+
+
+def can_view_audit_log(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, {Role.ADMIN})
+
+
+def can_hold_api_token(user: Actor, organization: Organization) -> bool:
+    return is_staff_of(user, organization)

@@ -1,0 +1,39 @@
+"""``trustbridge demo``: build the deterministic demo town and print how to sign in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.core.management.base import BaseCommand
+
+from trustbridge.demo import town
+
+
+class Command(BaseCommand):
+    help = "Build the demo town (safe to run again). Never run it on a real deployment."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--code", action="store_true", help="Print the demo staff's current TOTP code."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["code"]:
+            counter = next(yield_hotp_counters_from_time())
+            self.stdout.write(format_hotp_value(hotp_value(town.DEMO_TOTP_SECRET, counter)))
+            return
+        people = town.build()
+        self.stdout.write(self.style.SUCCESS("The demo town is ready."))
+        self.stdout.write(f"Every demo account's password: {town.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Staff two-factor (TOTP) secret: {town.DEMO_TOTP_SECRET} "
+            "(add it to an authenticator app, or run `trustbridge demo --code`)"
+        )
+        for person in people:
+            where = f"{person.role.label} at {person.organization}" if person.role else "resident"
+            self.stdout.write(f"  {person.email:34} {where}")
