@@ -24,7 +24,8 @@ demo: install translations
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving the demo town at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(PY) manage.py worker --interval 2 & $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -19,8 +19,10 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _smtp_capture() -> Iterator[CapturedMail]:
+def _smtp_capture(django_test_environment: None) -> Iterator[CapturedMail]:
+    """Mail goes over real SMTP to a local capture, not to pytest-django's locmem outbox."""
     controller, handler = start_capture()
+    django_settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     django_settings.EMAIL_PORT = controller.port
     yield handler
     controller.stop()

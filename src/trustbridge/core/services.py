@@ -361,6 +361,19 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Invite someone by e-mail; returns the invitation and its one-time secret."""
     _require(rules.can_manage_members(actor, organization))
+    return _invite(actor, organization, email, role)
+
+
+def invite_first_admin(*, organization: Organization, email: str) -> tuple[Invitation, str]:
+    """The platform operator's invitation of a new organisation's first administrator."""
+    if scoped(Membership, organization).filter(role=Role.ADMIN).exists():
+        raise ServiceError(ErrorCode.DUPLICATE, _("This organisation already has an administrator."))
+    return _invite(None, organization, email, Role.ADMIN)
+
+
+def _invite(
+    actor: User | None, organization: Organization, email: str, role: str
+) -> tuple[Invitation, str]:
     email = email.strip().lower()
     if role not in Role.values:
         raise ServiceError(ErrorCode.INVALID, _("Choose a role from the list."), "role")

@@ -167,7 +167,7 @@ def _person(person: DemoPerson, organizations: dict[str, Organization]) -> User:
     if user is None:
         user = User.objects.create_user(person.email, DEMO_PASSWORD, display_name=person.name)
         EmailAddress.objects.create(user=user, email=person.email, verified=True, primary=True)
-    if person.organization and person.role:
+    if person.organization and person.role and not user.memberships.exists():
         services.add_member(
             actor=None, organization=organizations[person.organization], user=user, role=person.role
         )
