@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from trustbridge.api import api
 
@@ -8,9 +9,12 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("trustbridge.accounts.urls")),
     path("api/v1/", api.urls),
+    # Organisation logos are public. A reverse proxy may serve /media/logos/ itself;
+    # nothing else under MEDIA_ROOT is ever served by this route.
+    re_path(
+        r"^media/(?P<path>logos/[\w.-]+)$",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+        name="logo",
+    ),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)  # type: ignore[arg-type]

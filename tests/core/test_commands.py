@@ -7,8 +7,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from trustbridge.core.models import Area, Invitation, Organization, Role
 from tests.factories import square
+from trustbridge.core.models import Area, Invitation, Organization, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,9 @@ def snapshot():
     return {
         "organizations": sorted(Organization.objects.values_list("slug", flat=True)),
         "areas": sorted(Area.objects.values_list("organization__slug", "slug", "geometry")),
-        "members": sorted(Membership.objects.values_list("organization__slug", "user__email", "role")),
+        "members": sorted(
+            Membership.objects.values_list("organization__slug", "user__email", "role")
+        ),
         "users": User.objects.count(),
     }
 

@@ -13,5 +13,9 @@ def trustbridge(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     staff_orgs = []
     if user is not None and user.is_authenticated:
-        staff_orgs = [m.organization for m in rules.memberships(user).values()]
+        staff_orgs = [
+            m.organization
+            for m in rules.memberships(user).values()
+            if rules.can_enter_staff_area(user, m.organization)
+        ]
     return {"LANGUAGE_CHOICES": settings.LANGUAGES, "my_organizations": staff_orgs}

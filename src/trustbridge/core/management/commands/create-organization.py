@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--kind", required=True, choices=OrganizationKind.values)
         parser.add_argument("--timezone", default="UTC")
         parser.add_argument("--languages", default="en", help="Comma-separated: en,fr,es")
-        parser.add_argument("--admin-email", required=True, help="Who becomes its first administrator.")
+        parser.add_argument(
+            "--admin-email", required=True, help="Who becomes its first administrator."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -34,7 +36,9 @@ class Command(BaseCommand):
                     name=options["name"],
                     kind=options["kind"],
                     timezone=options["timezone"],
-                    languages=[code.strip() for code in options["languages"].split(",") if code.strip()],
+                    languages=[
+                        code.strip() for code in options["languages"].split(",") if code.strip()
+                    ],
                 )
                 invitation, secret = services.invite_first_admin(
                     organization=organization, email=options["admin_email"]
@@ -44,5 +48,7 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(f"{exc.field or 'error'}: {exc.message}") from exc
         link = settings.TRUSTBRIDGE_BASE_URL + reverse("core:invitation", args=[secret])
-        self.stdout.write(f"Created {organization.slug}. Invitation for {invitation.email} ({Role.ADMIN.label}):")
+        self.stdout.write(
+            f"Created {organization.slug}. Invitation for {invitation.email} ({Role.ADMIN.label}):"
+        )
         self.stdout.write(link)

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {options['file']}: {exc.strerror}") from exc
         try:
-            report = services.import_areas(actor=None, organization=organization, collection=collection)
+            report = services.import_areas(
+                actor=None, organization=organization, collection=collection
+            )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
