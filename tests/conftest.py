@@ -11,6 +11,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from tests import factories
 from tests.mailcapture import CapturedMail, start_capture
@@ -33,6 +34,13 @@ def mailbox(_smtp_capture: CapturedMail) -> CapturedMail:
     """The messages sent during this test, received by a real SMTP server."""
     _smtp_capture.clear()
     return _smtp_capture
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    """Each test starts in English, whatever language an earlier request left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

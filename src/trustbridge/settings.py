@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "trustbridge.core.middleware.RequestContextMiddleware",
+    "trustbridge.core.middleware.ApiErrorFormatMiddleware",
 ]
 
 ROOT_URLCONF = "trustbridge.urls"

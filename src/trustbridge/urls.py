@@ -18,3 +18,7 @@ urlpatterns = [
         name="logo",
     ),
 ]
+
+handler400 = "trustbridge.core.views.bad_request"
+handler403 = "trustbridge.core.views.permission_denied"
+handler404 = "trustbridge.core.views.page_not_found"

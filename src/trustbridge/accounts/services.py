@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from trustbridge.accounts.models import ApiToken, TokenScope, User
 from trustbridge.core import audit, rules
 from trustbridge.core.errors import ErrorCode, ServiceError
-from trustbridge.core.models import AuditAction, Membership, Organization
+from trustbridge.core.models import AuditAction, Invitation, Membership, Organization
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 (a public marker, not a secret)
 
@@ -67,9 +67,9 @@ def erase_account(*, actor: User) -> None:
     """Erase a person's personal data and close the account.
 
     The row stays (anonymised) so that what they contributed in public keeps its place,
-    shown as by a "former member"; their memberships, tokens, e-mail addresses and
-    authenticators go. Open sessions end by themselves: an inactive account with a new
-    password hash no longer authenticates.
+    shown as by a "former member"; their memberships, tokens, e-mail addresses,
+    authenticators and the invitations sent to their address go. Open sessions end by
+    themselves: an inactive account with a new password hash no longer authenticates.
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -82,6 +82,8 @@ def erase_account(*, actor: User) -> None:
         ApiToken.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
+        # Invitations addressed to them hold the address too.
+        Invitation.objects.filter(email__iexact=user.email).delete()
         user.email = f"erased-{uuid.uuid4().hex}@invalid"
         user.display_name = ""
         user.preferred_language = ""

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trustbridge.accounts import queries, services
@@ -33,6 +34,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form})
 
 
+@never_cache
 @login_required
 def export(request: AuthenticatedRequest) -> HttpResponse:
     """All the person's data as one JSON file."""
@@ -48,7 +50,8 @@ def export(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def erase(request: AuthenticatedRequest) -> HttpResponse:
-    form = EraseForm(request.POST or None)
+    # Bound on every POST, even an empty one, so a missing tick is reported, not ignored.
+    form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.erase_account(actor=request.user)
         logout(request)
@@ -71,7 +74,9 @@ def tokens(request: AuthenticatedRequest) -> HttpResponse:
     if rules.must_enrol_mfa(request.user):
         return redirect("mfa_activate_totp")
     organizations = _token_organizations(request)
-    form = TokenForm(request.POST or None, organizations=organizations)
+    form = TokenForm(
+        request.POST if request.method == "POST" else None, organizations=organizations
+    )
     new_secret = None
     if request.method == "POST" and form.is_valid():
         try:

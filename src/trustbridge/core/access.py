@@ -54,6 +54,9 @@ def staff_view(
                 raise PermissionDenied
             return view(cast(AuthenticatedRequest, request), organization, *args, **kwargs)
 
+        # The rule travels with the view (functools.wraps copies it outwards), so that the
+        # cross-tenant test (tests/test_tenancy.py) finds every staff page by itself.
+        wrapper.staff_rule = rule  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from trustbridge.core import audit, queries, rules, services
 from trustbridge.core.api_base import ErrorOut, TokenAuth, require_write, token_organization_matches
 from trustbridge.core.models import Area, AreaKind, AuditAction, Membership, Organization, Role
+from trustbridge.core.services import MAX_POPULATION
 from trustbridge.core.tenancy import access_area, get_organization
 
 router = Router(tags=["organisations and areas"])
@@ -60,17 +64,27 @@ class AreaIn(Schema):
     slug: str = Field("", max_length=80, pattern=r"^[-a-zA-Z0-9_]*$")
     kind: AreaKind = AreaKind.NEIGHBOURHOOD
     description: str = ""
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=MAX_POPULATION)
     geometry: dict[str, Any]
 
 
 class AreaPatch(Schema):
+    """Only the fields given change. Only ``population`` may be null (unknown)."""
+
     name: str | None = Field(None, min_length=1, max_length=160)
     slug: str | None = Field(None, min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
     kind: AreaKind | None = None
     description: str | None = None
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=MAX_POPULATION)
     geometry: dict[str, Any] | None = None
+
+    @field_validator("name", "slug", "kind", "description", "geometry", mode="before")
+    @classmethod
+    def not_null(cls, value: Any) -> Any:
+        if value is None:
+            # Django's own message, already translated in its catalogues
+            raise PydanticCustomError("null", str(models.Field.default_error_messages["null"]))
+        return value
 
 
 class MemberOut(Schema):
@@ -152,11 +166,11 @@ def get_area(request: HttpRequest, slug: str, area_slug: str) -> Area:
     auth=token_auth,
     summary="Create an area (write token)",
 )
-def create_area(request: HttpRequest, slug: str, payload: AreaIn) -> tuple[int, Area]:
+def create_area(request: HttpRequest, slug: str, payload: AreaIn) -> Status[Area]:
     token = token_organization_matches(request, slug)
     require_write(request)
     area = services.create_area(actor=token.user, organization=token.organization, **payload.dict())
-    return 201, area
+    return Status(201, area)
 
 
 @router.patch(
@@ -179,11 +193,11 @@ def update_area(request: HttpRequest, slug: str, area_slug: str, payload: AreaPa
     auth=token_auth,
     summary="Delete an area (write token)",
 )
-def delete_area(request: HttpRequest, slug: str, area_slug: str) -> tuple[int, None]:
+def delete_area(request: HttpRequest, slug: str, area_slug: str) -> Status[None]:
     token = token_organization_matches(request, slug)
     require_write(request)
     services.delete_area(actor=token.user, area=access_area(token.organization, area_slug))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
-from ninja.throttling import AnonRateThrottle, AuthRateThrottle
+from ninja.throttling import AnonRateThrottle, AuthRateThrottle, SimpleRateThrottle
 
 from trustbridge.accounts.models import ApiToken
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
@@ -72,7 +72,31 @@ def token_organization_matches(request: HttpRequest, slug: str) -> ApiToken:
     return token
 
 
-class TokenThrottle(AuthRateThrottle):
+class _RateFromSettings(SimpleRateThrottle):
+    """A rate read from ``setting`` at every request, so that it follows the settings."""
+
+    setting = ""
+
+    def get_rate(self) -> str:
+        return str(getattr(settings, self.setting))
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+
+class AnonThrottle(_RateFromSettings, AnonRateThrottle):
+    """Requests without a token, counted by client address."""
+
+    setting = "TRUSTBRIDGE_API_ANON_RATE_LIMIT"
+
+
+class TokenThrottle(_RateFromSettings, AuthRateThrottle):
+    """Requests with a token, counted by token."""
+
+    setting = "TRUSTBRIDGE_API_RATE_LIMIT"
+
     def get_cache_key(self, request: HttpRequest) -> str | None:  # type: ignore[override]
         token = getattr(request, "auth", None)
         if isinstance(token, ApiToken):
@@ -182,7 +206,4 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 
 def default_throttles() -> list[Any]:
-    return [
-        AnonRateThrottle(settings.TRUSTBRIDGE_API_ANON_RATE_LIMIT),
-        TokenThrottle(settings.TRUSTBRIDGE_API_RATE_LIMIT),
-    ]
+    return [AnonThrottle(), TokenThrottle()]

@@ -21,8 +21,8 @@ class GeometryError(ValueError):
 def _check_position(position: Any, where: str) -> None:
     if (
         not isinstance(position, list | tuple)
-        or len(position) < 2
-        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position[:2])
+        or not 2 <= len(position) <= 3
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)
     ):
         raise GeometryError(
             _("%(where)s: a position must be [longitude, latitude].") % {"where": where}
@@ -72,7 +72,7 @@ def validate_boundary(geometry: Any) -> dict[str, Any]:
         geometry = geometry.get("geometry")
     if not isinstance(geometry, dict) or geometry.get("type") not in POLYGON_TYPES:
         raise GeometryError(_("The boundary must be a GeoJSON Polygon or MultiPolygon."))
-    coordinates = geometry.get("coordinates")
+    coordinates: Any = geometry.get("coordinates")
     if geometry["type"] == "Polygon":
         _check_polygon(coordinates, _("Polygon"))
     else:
@@ -80,7 +80,13 @@ def validate_boundary(geometry: Any) -> dict[str, Any]:
             raise GeometryError(_("A MultiPolygon needs at least one polygon."))
         for index, rings in enumerate(coordinates, start=1):
             _check_polygon(rings, _("Polygon %(n)d") % {"n": index})
-    clean = {"type": geometry["type"], "coordinates": coordinates}
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
+    # Heights are dropped: a boundary is flat, and shapely refuses mixed 2D/3D rings.
+    flat = [[[[p[0], p[1]] for p in ring] for ring in rings] for rings in polygons]
+    clean = {
+        "type": geometry["type"],
+        "coordinates": flat[0] if geometry["type"] == "Polygon" else flat,
+    }
     polygon = shape(clean)
     if not polygon.is_valid:
         raise GeometryError(

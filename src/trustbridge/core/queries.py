@@ -17,7 +17,8 @@ def public_organizations() -> QuerySet[Organization]:
 
 
 def areas_of(organization: Organization) -> QuerySet[Area]:
-    return scoped(Area, organization).order_by("name", "id")
+    # the organisation comes along: pages link each area through it
+    return scoped(Area, organization).select_related("organization").order_by("name", "id")
 
 
 def members_of(organization: Organization) -> QuerySet[Membership]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -107,12 +108,19 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
     if not changed:
         return organization
     for name in changed:
-        if name == "logo" and changes[name]:
-            organization.logo.save(changes[name].name, changes[name], save=False)
-        else:
+        if name != "logo":
             setattr(organization, name, changes[name])
-    _full_clean(organization)
+    try:
+        _full_clean(organization, exclude=["logo"])
+    except ServiceErrors:
+        organization.refresh_from_db(fields=[n for n in changed if n != "logo"])
+        raise
     with transaction.atomic():
+        if "logo" in changed:
+            if changes["logo"]:
+                organization.logo.save(changes["logo"].name, changes["logo"], save=False)
+            else:
+                organization.logo = ""
         organization.save(update_fields=changed)
         audit.record(
             actor=actor,
@@ -125,6 +133,18 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
 
 
 # Areas ---------------------------------------------------------------------------------
+
+
+MAX_POPULATION = 2_147_483_647  # the largest number every supported database column holds
+
+
+def _check_population(population: int | None) -> None:
+    if population is None:
+        return
+    try:
+        MaxValueValidator(MAX_POPULATION)(population)
+    except ValidationError as exc:
+        raise ServiceError(ErrorCode.INVALID, " ".join(exc.messages), "population") from None
 
 
 def _boundary(geometry: Any) -> dict[str, Any]:
@@ -146,6 +166,7 @@ def create_area(
     population: int | None = None,
 ) -> Area:
     _require(actor is None or rules.can_manage_areas(actor, organization))
+    _check_population(population)
     area = Area(
         organization=organization,
         name=name.strip(),
@@ -182,6 +203,7 @@ def update_area(*, actor: User, area: Area, **changes: Any) -> Area:
         )
     if "geometry" in changes:
         changes["geometry"] = _boundary(changes["geometry"])
+    _check_population(changes.get("population"))
     changed = [name for name, value in changes.items() if getattr(area, name) != value]
     if not changed:
         return area
@@ -259,6 +281,10 @@ def _population(properties: dict[str, Any]) -> int | None:
         raise GeometryError(_("“population” must be a whole number.")) from None
     if number < 0:
         raise GeometryError(_("“population” must not be negative."))
+    try:
+        MaxValueValidator(MAX_POPULATION)(number)
+    except ValidationError as exc:
+        raise GeometryError(" ".join(exc.messages)) from None
     return number
 
 
@@ -331,19 +357,21 @@ def _upsert_area(
             )
             report.created.append(slug)
             return
-        area.name, area.geometry = name, geometry
-        fields = ["name", "geometry", "updated_at"]
+        wanted: dict[str, Any] = {"name": name, "geometry": geometry}
         if population is not None:
-            area.population = population
-            fields.append("population")
-        area.save(update_fields=fields)
-        audit.record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            organization=organization,
-            target=area,
-            changes=fields[:-1],
-        )
+            wanted["population"] = population
+        changed = [key for key, value in wanted.items() if getattr(area, key) != value]
+        if changed:
+            for field_name in changed:
+                setattr(area, field_name, wanted[field_name])
+            area.save(update_fields=[*changed, "updated_at"])
+            audit.record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                organization=organization,
+                target=area,
+                changes=changed,
+            )
         report.updated.append(slug)
 
 
@@ -367,7 +395,9 @@ def invite(
 def invite_first_admin(*, organization: Organization, email: str) -> tuple[Invitation, str]:
     """The platform operator's invitation of a new organisation's first administrator."""
     if scoped(Membership, organization).filter(role=Role.ADMIN).exists():
-        raise ServiceError(ErrorCode.DUPLICATE, _("This organisation already has an administrator."))
+        raise ServiceError(
+            ErrorCode.DUPLICATE, _("This organisation already has an administrator.")
+        )
     return _invite(None, organization, email, Role.ADMIN)
 
 
@@ -430,27 +460,34 @@ def find_invitation(secret: str) -> Invitation:
     return invitation
 
 
+def check_invitation(*, actor: User, invitation: Invitation) -> None:
+    """Raise the reason why ``actor`` cannot accept ``invitation`` now, if there is one."""
+    if invitation.revoked_at:
+        raise ServiceError(ErrorCode.REVOKED, _("This invitation has been withdrawn."))
+    if invitation.accepted_at:
+        raise ServiceError(ErrorCode.ALREADY_USED, _("This invitation has already been used."))
+    if invitation.expires_at <= timezone.now():
+        raise ServiceError(ErrorCode.EXPIRED, _("This invitation has expired. Ask for a new one."))
+    if actor.email.lower() != invitation.email.lower():
+        raise ServiceError(
+            ErrorCode.WRONG_ACCOUNT,
+            _("This invitation was sent to another e-mail address. Sign in with that address."),
+        )
+
+
 def accept_invitation(*, actor: User, secret: str) -> Membership:
     with transaction.atomic():
         invitation = find_invitation(secret)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.revoked_at:
-            raise ServiceError(ErrorCode.REVOKED, _("This invitation has been withdrawn."))
-        if invitation.accepted_at:
-            raise ServiceError(ErrorCode.ALREADY_USED, _("This invitation has already been used."))
-        if invitation.expires_at <= timezone.now():
-            raise ServiceError(
-                ErrorCode.EXPIRED, _("This invitation has expired. Ask for a new one.")
-            )
-        if actor.email.lower() != invitation.email.lower():
-            raise ServiceError(
-                ErrorCode.WRONG_ACCOUNT,
-                _("This invitation was sent to another e-mail address. Sign in with that address."),
-            )
+        check_invitation(actor=actor, invitation=invitation)
         membership, created = Membership.objects.get_or_create(
             organization=invitation.organization, user=actor, defaults={"role": invitation.role}
         )
         if not created and membership.role != invitation.role:
+            if membership.role == Role.ADMIN and not _other_admins(membership):
+                raise ServiceError(
+                    ErrorCode.LAST_ADMIN, _("An organisation must keep at least one administrator.")
+                )
             membership.role = invitation.role
             membership.save(update_fields=["role"])
         invitation.accepted_at = timezone.now()
@@ -466,12 +503,15 @@ def accept_invitation(*, actor: User, secret: str) -> Membership:
 
 
 def _other_admins(membership: Membership) -> bool:
-    return (
+    """Whether another admin remains; locks the admins so concurrent demotions serialise."""
+    admins = (
         scoped(Membership, membership.organization)
+        .select_for_update()
         .filter(role=Role.ADMIN)
-        .exclude(pk=membership.pk)
-        .exists()
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    return any(pk != membership.pk for pk in admins)
 
 
 def change_role(*, actor: User, membership: Membership, role: str) -> Membership:

@@ -298,15 +298,15 @@ def invitation(request: AuthenticatedRequest, secret: str) -> HttpResponse:
         try:
             membership = services.accept_invitation(actor=request.user, secret=secret)
         except ServiceError as error:
-            return render(
-                request,
-                "core/invitation.html",
-                {"invitation": found, "error": error.message},
-                status=400,
-            )
+            return render(request, "core/invitation.html", {"error": error.message}, status=400)
         messages.success(
             request,
             _("Welcome to %(organization)s.") % {"organization": membership.organization.name},
         )
         return redirect("core:staff_dashboard", org_slug=membership.organization.slug)
+    try:
+        services.check_invitation(actor=request.user, invitation=found)
+    except ServiceError as error:
+        # Say at once why the link cannot be used, rather than after a click on "Accept".
+        return render(request, "core/invitation.html", {"error": error.message}, status=400)
     return render(request, "core/invitation.html", {"invitation": found})

@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -115,3 +115,26 @@ def readyz(request: HttpRequest) -> HttpResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 in the API's JSON error format under /api/, as a translated page elsewhere."""
+    if _wants_json(request):
+        return JsonResponse({"detail": gettext("Not found."), "errors": []}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": gettext("You may not do this."), "errors": []}, status=403)
+    return render(request, "403.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": gettext("Bad request."), "errors": []}, status=400)
+    return render(request, "400.html", status=400)
