@@ -163,6 +163,8 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_ADAPTER = "trustbridge.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Trustbridge] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "trustbridge.accounts.adapter.MFAAdapter"
+TRUSTBRIDGE_SECRETS_KEY = env.str("TRUSTBRIDGE_SECRETS_KEY", default="")
 MFA_TOTP_ISSUER = "Trustbridge"
 
 LANGUAGE_CODE = "en"
@@ -234,6 +236,12 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Behind N reverse proxies, the client's address is the Nth from the right in
+# X-Forwarded-For (audit log, rate limits). 0: use the connection's address.
+TRUSTBRIDGE_TRUSTED_PROXY_COUNT = env.int("TRUSTBRIDGE_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTBRIDGE_TRUSTED_PROXY_COUNT
+NINJA_NUM_PROXIES = TRUSTBRIDGE_TRUSTED_PROXY_COUNT
 
 # Trustbridge's own settings.
 TRUSTBRIDGE_API_RATE_LIMIT = env.str("TRUSTBRIDGE_API_RATE_LIMIT", default="600/m")

@@ -621,3 +621,17 @@ def test_the_schema_matches_the_committed_snapshot(client):
         "  TRUSTBRIDGE_UPDATE_OPENAPI_SNAPSHOT=1 .venv/bin/pytest tests/core/test_api.py "
         "-k snapshot\nand commit it."
     )
+
+
+def test_a_token_stops_working_when_its_owner_leaves_the_organisation(organization, member, client):
+    from trustbridge.accounts.services import create_api_token
+    from trustbridge.core.models import Membership
+
+    officer = member("officer")
+    _token, secret = create_api_token(
+        actor=officer, organization=organization, name="t", scope="read"
+    )
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    Membership.objects.filter(user=officer).delete()
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 401

@@ -772,3 +772,24 @@ def test_removing_a_member_deletes_the_membership_and_is_audited(admin, member):
     services.remove_member(actor=admin, membership=officer)
     assert not Membership.objects.filter(pk=pk).exists()
     assert audit_rows()[-1] == (admin.email, "delete", "core.membership", [])
+
+
+def test_removing_a_member_revokes_their_api_tokens_in_that_organisation(
+    organization, other_organization, member
+):
+    from trustbridge.accounts.models import ApiToken
+    from trustbridge.accounts.services import create_api_token
+
+    admin = member("admin")
+    officer = member("officer", email="leaver@example.org")
+    Membership.objects.create(organization=other_organization, user=officer, role="officer")
+    here, _ = create_api_token(actor=officer, organization=organization, name="here", scope="read")
+    there, _ = create_api_token(
+        actor=officer, organization=other_organization, name="there", scope="read"
+    )
+    membership = Membership.objects.get(organization=organization, user=officer)
+
+    services.remove_member(actor=admin, membership=membership)
+
+    assert ApiToken.objects.get(pk=here.pk).revoked_at is not None
+    assert ApiToken.objects.get(pk=there.pk).revoked_at is None

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -33,3 +37,23 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_mail(
             template_prefix, email, {"current_site": MailSite("Trustbridge", domain), **context}
         )
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets are stored encrypted (Fernet), never in the clear.
+
+    The key comes from TRUSTBRIDGE_SECRETS_KEY, or is derived from SECRET_KEY when that is
+    not set; changing the key makes existing authenticators unreadable, so keep it stable.
+    """
+
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _fernet().decrypt(encrypted_text.encode()).decode()
+
+
+def _fernet() -> Fernet:
+    material = settings.TRUSTBRIDGE_SECRETS_KEY or settings.SECRET_KEY
+    key = base64.urlsafe_b64encode(hashlib.sha256(material.encode()).digest())
+    return Fernet(key)

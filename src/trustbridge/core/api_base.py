@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle, SimpleRateThrottle
 
 from trustbridge.accounts.models import ApiToken
+from trustbridge.core import rules
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 
 
@@ -49,7 +50,7 @@ class TokenAuth(HttpBearer):
             .filter(digest=ApiToken.digest_of(token), revoked_at=None, user__is_active=True)
             .first()
         )
-        if found is None:
+        if found is None or not rules.can_hold_api_token(found.user, found.organization):
             return None
         if found.last_used_at is None or (timezone.now() - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())

@@ -58,6 +58,17 @@ class RequestSizeLimitMiddleware:
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
+def address_of(request: HttpRequest) -> str | None:
+    """The client's address: the connection's, or the one the trusted proxies recorded."""
+    proxies = settings.TRUSTBRIDGE_TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 class RequestContextMiddleware:
     """Remember the client's address for the duration of the request (for the audit log)."""
 
@@ -65,7 +76,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = client_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = client_ip.set(address_of(request))
         try:
             return self.get_response(request)
         finally:

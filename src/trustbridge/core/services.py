@@ -540,6 +540,15 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
     return membership
 
 
+def _revoke_tokens(membership: Membership) -> None:
+    """A person who leaves an organisation keeps no working API token in it."""
+    from trustbridge.accounts.models import ApiToken
+
+    ApiToken.objects.filter(
+        user=membership.user_id, organization=membership.organization_id, revoked_at=None
+    ).update(revoked_at=timezone.now())
+
+
 def remove_member(*, actor: User, membership: Membership) -> None:
     _require(rules.can_manage_members(actor, membership.organization))
     with transaction.atomic():
@@ -553,6 +562,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
             organization=membership.organization,
             target=membership,
         )
+        _revoke_tokens(membership)
         membership.delete()
     rules.forget_memberships(actor)
 
