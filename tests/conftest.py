@@ -79,6 +79,16 @@ def member(organization: Any) -> Any:
 
 
 @pytest.fixture
+def admin(member: Any) -> Any:
+    return member("admin")
+
+
+@pytest.fixture
+def area(organization: Any) -> Any:
+    return factories.AreaFactory(organization=organization, slug="old-mill", name="Old Mill")
+
+
+@pytest.fixture
 def resident(db: Any) -> Any:
     return factories.UserFactory(email="resident@example.org")
 

@@ -8,20 +8,16 @@ settings are read once per process.
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from tests.processes import ROOT, run_python
 from trustbridge.accounts.models import User
 from trustbridge.core.models import AuditEvent
 
-ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_SECRET = "x3Jq8-production-only-secret-key-with-plenty-of-entropy-Zk29fLw7Pq"
 
 PRINT_SETTINGS = """
@@ -45,34 +41,14 @@ print(json.dumps({
 """
 
 
-def run(args, tmp_path, **variables):
-    """Run ``python args`` with only the given variables (and a private var directory)."""
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "trustbridge.settings",
-        "TRUSTBRIDGE_VAR_DIR": str(tmp_path / "var"),
-        **variables,
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def settings_seen(tmp_path, **variables):
-    result = run(["-c", PRINT_SETTINGS], tmp_path, **variables)
+    result = run_python(["-c", PRINT_SETTINGS], tmp_path, **variables)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    result = run(
+    result = run_python(
         ["-c", "import django; django.setup()"],
         tmp_path,
         TRUSTBRIDGE_ENV="production",
@@ -88,7 +64,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):
-    result = run(
+    result = run_python(
         [str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
         tmp_path,
         TRUSTBRIDGE_ENV="production",

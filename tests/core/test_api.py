@@ -44,11 +44,6 @@ def areas_state():
 
 
 @pytest.fixture
-def admin(member):
-    return member("admin")
-
-
-@pytest.fixture
 def token(admin, organization):
     """A write token of the organisation's admin."""
     return create_api_token(actor=admin, organization=organization, name="GIS", scope="write")[1]

@@ -6,31 +6,13 @@ import json
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.utils import translation
 
-from tests.factories import AreaFactory, UserFactory, square
+from tests.factories import UserFactory, square
 from trustbridge.accounts import services as account_services
 from trustbridge.core import audit, services
 from trustbridge.core.models import AuditAction, AuditEvent, Membership
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are compared in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def admin(member):
-    return member("admin")
-
-
-@pytest.fixture
-def area(organization):
-    return AreaFactory(organization=organization, slug="old-mill", name="Old Mill")
 
 
 def only_new_event(before_id, run):

@@ -5,19 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.utils import translation
 
 from tests.factories import square
 from trustbridge.core import geo
 from trustbridge.core.geo import GeometryError, validate_boundary
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are compared in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
 
 RING = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
 

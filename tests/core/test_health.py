@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
+
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -22,22 +21,8 @@ print(json.dumps({"status": response.status_code, "body": response.json(),
 
 
 def readyz_in_a_fresh_process(tmp_path, database_url):
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "trustbridge.settings",
-        "TRUSTBRIDGE_VAR_DIR": str(tmp_path / "var"),
-        "ALLOWED_HOSTS": "testserver",
-        "DATABASE_URL": database_url,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", READYZ],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_python(
+        ["-c", READYZ], tmp_path, ALLOWED_HOSTS="testserver", DATABASE_URL=database_url
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])

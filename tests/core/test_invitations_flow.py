@@ -31,11 +31,6 @@ def only_link(text):
 
 
 @pytest.fixture
-def admin(member):
-    return member("admin")
-
-
-@pytest.fixture
 def invite(admin, organization, django_capture_on_commit_callbacks):
     """Invite ``email`` as ``role`` the way the service does; returns (invitation, link path)."""
 

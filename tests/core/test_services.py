@@ -10,11 +10,12 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import Image
 
 from tests.conftest import make_member
 from tests.factories import AreaFactory, UserFactory, square
+from tests.state import core_state
 from trustbridge.core import services
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.models import (
@@ -27,13 +28,6 @@ from trustbridge.core.models import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are compared in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
 
 
 BOW_TIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
@@ -66,33 +60,12 @@ BAD_GEOMETRY_IDS = [
 ]
 
 
-def state():
-    """Every row a refused action must leave exactly as it was."""
-    return {
-        "organizations": list(Organization.objects.order_by("pk").values()),
-        "areas": list(Area.objects.order_by("pk").values()),
-        "memberships": list(Membership.objects.order_by("pk").values()),
-        "invitations": list(Invitation.objects.order_by("pk").values()),
-        "audit": AuditEvent.objects.count(),
-    }
-
-
 def audit_rows():
     return list(
         AuditEvent.objects.order_by("id").values_list(
             "actor__email", "action", "target_type", "changes"
         )
     )
-
-
-@pytest.fixture
-def admin(member):
-    return member("admin")
-
-
-@pytest.fixture
-def area(organization):
-    return AreaFactory(organization=organization, slug="old-mill", name="Old Mill")
 
 
 # Areas -------------------------------------------------------------------------------------
@@ -123,7 +96,7 @@ def test_an_area_geometry_may_be_given_as_json_text(admin, organization):
 def test_creating_an_area_with_a_bad_boundary_is_refused_and_writes_nothing(
     admin, organization, geometry, message
 ):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.create_area(actor=admin, organization=organization, name="X", geometry=geometry)
     assert (refused.value.code, refused.value.field, refused.value.message) == (
@@ -131,14 +104,14 @@ def test_creating_an_area_with_a_bad_boundary_is_refused_and_writes_nothing(
         "geometry",
         message,
     )
-    assert state() == before
+    assert core_state() == before
 
 
 @pytest.mark.parametrize("geometry,message", BAD_GEOMETRIES, ids=BAD_GEOMETRY_IDS)
 def test_updating_an_area_with_a_bad_boundary_is_refused_and_writes_nothing(
     admin, area, geometry, message
 ):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.update_area(actor=admin, area=area, geometry=geometry, name="Renamed")
     assert (refused.value.code, refused.value.field, refused.value.message) == (
@@ -146,11 +119,11 @@ def test_updating_an_area_with_a_bad_boundary_is_refused_and_writes_nothing(
         "geometry",
         message,
     )
-    assert state() == before
+    assert core_state() == before
 
 
 def test_invalid_fields_of_a_new_area_are_each_named(admin, organization):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceErrors) as refused:
         services.create_area(
             actor=admin,
@@ -162,11 +135,11 @@ def test_invalid_fields_of_a_new_area_are_each_named(admin, organization):
         )
     assert sorted(e.field for e in refused.value.errors) == ["kind", "name", "slug"]
     assert {e.code for e in refused.value.errors} == {ErrorCode.INVALID}
-    assert state() == before
+    assert core_state() == before
 
 
 def test_a_duplicate_area_slug_is_refused(admin, organization, area):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.create_area(
             actor=admin,
@@ -177,7 +150,7 @@ def test_a_duplicate_area_slug_is_refused(admin, organization, area):
         )
     assert (refused.value.code, refused.value.field) == (ErrorCode.DUPLICATE, "slug")
     assert refused.value.message == "An area with this short name already exists."
-    assert state() == before
+    assert core_state() == before
 
 
 def test_the_same_area_slug_may_be_used_by_another_organization(admin, organization, area):
@@ -196,26 +169,26 @@ def test_updating_an_area_records_the_changed_field_names_only(admin, area):
 
 
 def test_an_update_that_changes_nothing_writes_nothing(admin, area):
-    before = state()
+    before = core_state()
     services.update_area(actor=admin, area=area, name=area.name, geometry=area.geometry)
-    assert state() == before
+    assert core_state() == before
 
 
 def test_renaming_an_area_to_a_taken_slug_is_refused(admin, organization, area):
     AreaFactory(organization=organization, slug="taken")
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.update_area(actor=admin, area=area, slug="taken")
     assert (refused.value.code, refused.value.field) == (ErrorCode.DUPLICATE, "slug")
-    assert state() == before
+    assert core_state() == before
 
 
 def test_an_area_field_that_may_not_change_is_refused(admin, area, other_organization):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.update_area(actor=admin, area=area, organization=other_organization)
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, "organization")
-    assert state() == before
+    assert core_state() == before
 
 
 def test_deleting_an_area_removes_it_and_is_audited(admin, area):
@@ -338,7 +311,7 @@ def test_a_slug_property_decides_which_area_a_feature_updates(admin, organizatio
 def test_a_file_that_is_not_a_feature_collection_changes_nothing(
     admin, organization, area, text, message
 ):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.import_areas(actor=admin, organization=organization, collection=text)
     assert (refused.value.code, refused.value.field, refused.value.message) == (
@@ -346,7 +319,7 @@ def test_a_file_that_is_not_a_feature_collection_changes_nothing(
         "file",
         message,
     )
-    assert state() == before
+    assert core_state() == before
 
 
 # Who may do what -----------------------------------------------------------------------
@@ -455,14 +428,14 @@ ACTIONS = {
 def test_each_action_is_allowed_only_to_its_roles(actor_named, world, action, actor_name):
     allowed, perform = ACTIONS[action]
     actor = actor_named(actor_name)
-    before = state()
+    before = core_state()
     if actor_name in allowed:
         perform(actor, world)
-        assert state()["audit"] > before["audit"]
+        assert core_state()["audit"] > before["audit"]
     else:
         with pytest.raises(PermissionDenied):
             perform(actor, world)
-        assert state() == before
+        assert core_state() == before
 
 
 def test_a_superuser_may_create_organizations_and_add_members(organization):
@@ -476,11 +449,11 @@ def test_a_superuser_may_create_organizations_and_add_members(organization):
 
 
 def test_a_duplicate_organization_slug_is_refused(organization):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.create_organization(actor=None, slug=organization.slug, name="X", kind="police")
     assert (refused.value.code, refused.value.field) == (ErrorCode.DUPLICATE, "slug")
-    assert state() == before
+    assert core_state() == before
 
 
 # Organisation settings -----------------------------------------------------------------
@@ -506,17 +479,17 @@ def test_admin_changes_organization_settings_and_only_field_names_are_audited(ad
 
 
 def test_an_organization_field_that_may_not_change_is_refused(admin, organization):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.update_organization(actor=admin, organization=organization, slug="taken-over")
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, "slug")
-    assert state() == before
+    assert core_state() == before
 
 
 def test_bad_settings_are_refused_each_with_its_field_and_the_object_is_left_as_it_was(
     admin, organization
 ):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceErrors) as refused:
         services.update_organization(
             actor=admin,
@@ -530,7 +503,7 @@ def test_bad_settings_are_refused_each_with_its_field_and_the_object_is_left_as_
         ("languages", "Choose one or more of the supported languages: en, es, fr."),
         ("brand_colour", "Enter a colour as #RRGGBB."),
     ]
-    assert state() == before
+    assert core_state() == before
     assert (organization.timezone, organization.languages, organization.brand_colour) == (
         "America/Toronto",
         ["en", "fr", "es"],
@@ -576,7 +549,7 @@ def test_a_logo_is_stored_without_its_exif_and_gps_data(admin, organization):
 
 
 def test_a_text_file_named_like_a_png_is_not_accepted_as_a_logo(admin, organization):
-    before = state()
+    before = core_state()
     upload = SimpleUploadedFile("logo.png", b"just some text\n", content_type="image/png")
     with pytest.raises(ServiceError) as refused:
         services.update_organization(actor=admin, organization=organization, logo=upload)
@@ -585,7 +558,7 @@ def test_a_text_file_named_like_a_png_is_not_accepted_as_a_logo(admin, organizat
         "logo",
         "This file is not an image we can read.",
     )
-    assert state() == before
+    assert core_state() == before
 
 
 # Invitations -------------------------------------------------------------------------
@@ -611,26 +584,26 @@ def test_an_invitation_is_mailed_with_a_link_holding_its_secret(
 
 
 def test_an_invitation_with_an_unknown_role_is_refused(admin, organization):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.invite(actor=admin, organization=organization, email="a@example.org", role="chief")
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, "role")
-    assert state() == before
+    assert core_state() == before
 
 
 def test_an_invitation_with_a_bad_address_is_refused(admin, organization):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceErrors) as refused:
         services.invite(
             actor=admin, organization=organization, email="not-an-address", role="officer"
         )
     assert [(e.code, e.field) for e in refused.value.errors] == [(ErrorCode.INVALID, "email")]
-    assert state() == before
+    assert core_state() == before
 
 
 def test_inviting_someone_who_is_already_a_member_is_refused(admin, organization, member):
     member("officer", email="constable@riverside.example")
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.invite(
             actor=admin,
@@ -639,7 +612,7 @@ def test_inviting_someone_who_is_already_a_member_is_refused(admin, organization
             role="admin",
         )
     assert (refused.value.code, refused.value.field) == (ErrorCode.DUPLICATE, "email")
-    assert state() == before
+    assert core_state() == before
 
 
 @pytest.fixture
@@ -664,11 +637,11 @@ def test_the_invited_person_accepts_and_becomes_a_member(invitation, organizatio
 
 
 def accept_refused(actor, secret):
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.accept_invitation(actor=actor, secret=secret)
     assert refused.value.field is None
-    assert state() == before
+    assert core_state() == before
     return refused.value.code
 
 
@@ -733,20 +706,20 @@ def test_accepting_an_invitation_cannot_demote_the_last_admin(admin, organizatio
 
 def test_the_last_admin_cannot_be_demoted(admin, organization):
     membership = Membership.objects.get(user=admin)
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.change_role(actor=admin, membership=membership, role="officer")
     assert (refused.value.code, refused.value.field) == (ErrorCode.LAST_ADMIN, "role")
-    assert state() == before
+    assert core_state() == before
 
 
 def test_the_last_admin_cannot_be_removed(admin, organization):
     membership = Membership.objects.get(user=admin)
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.remove_member(actor=admin, membership=membership)
     assert refused.value.code == ErrorCode.LAST_ADMIN
-    assert state() == before
+    assert core_state() == before
 
 
 def test_an_admin_may_step_down_when_another_admin_remains(admin, member):
@@ -759,11 +732,11 @@ def test_an_admin_may_step_down_when_another_admin_remains(admin, member):
 
 def test_changing_to_an_unknown_role_is_refused(admin, member):
     officer = Membership.objects.get(user=member("officer"))
-    before = state()
+    before = core_state()
     with pytest.raises(ServiceError) as refused:
         services.change_role(actor=admin, membership=officer, role="chief")
     assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID, "role")
-    assert state() == before
+    assert core_state() == before
 
 
 def test_removing_a_member_deletes_the_membership_and_is_audited(admin, member):

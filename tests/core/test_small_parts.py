@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -16,14 +15,6 @@ from trustbridge.core import colours
 from trustbridge.core.errors import ErrorCode, ServiceError
 from trustbridge.core.images import clean_image
 from trustbridge.core.safe_csv import safe_cell, safe_row
-
-
-@pytest.fixture(autouse=True)
-def _in_english():
-    """Messages are compared in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
-
 
 # Colours -------------------------------------------------------------------------------------
 

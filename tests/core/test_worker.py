@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from tests.processes import ROOT, run_python
 from trustbridge.core import services
 from trustbridge.core.models import Role
 
-ROOT = Path(__file__).resolve().parents[2]
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_trustbridge_worker_command_exists(tmp_path):
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "TRUSTBRIDGE_VAR_DIR": str(tmp_path / "var"),
-    }
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "help", "worker"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python([str(ROOT / "manage.py"), "help", "worker"], tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: trustbridge worker")
