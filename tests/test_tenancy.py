@@ -59,6 +59,8 @@ from trustbridge.core.models import (
     OrganizationKind,
     Role,
 )
+from trustbridge.transparency import initiatives as initiative_services
+from trustbridge.transparency.models import ImportRun, InitiativeUpdate, Milestone
 
 VICTIM_IP = "203.0.113.77"
 INTRUDER_IP = "198.51.100.23"
@@ -113,6 +115,25 @@ def _staff(organization: Organization, role: Role, email: str, *, mfa: bool = Tr
     return user
 
 
+def _publish_initiatives(admin: User, organization: Organization, *, own: str = "") -> None:
+    """A published initiative and success story under the short names both organisations
+    use, and (for the victim) one of its own with a milestone and an update."""
+    for title in ["Harbour watch", *([own] if own else [])]:
+        initiative = initiative_services.create_initiative(
+            actor=admin, organization=organization, title=title, summary="s", goal="g"
+        )
+        initiative_services.set_initiative_published(
+            actor=admin, initiative=initiative, published=True
+        )
+        story = "Harbour story" if title == "Harbour watch" else "Victim story"
+        initiative_services.create_story(
+            actor=admin, organization=organization, title=story, body="b", initiative=initiative
+        )
+        if title == own:
+            initiative_services.add_milestone(actor=admin, initiative=initiative, title="m")
+            initiative_services.post_update(actor=admin, initiative=initiative, title="u", body="b")
+
+
 def build_world() -> World:
     reset = client_ip.set(VICTIM_IP)  # every victim audit event comes "from" this address
     try:
@@ -160,6 +181,7 @@ def build_world() -> World:
         read_token, read_secret = account_services.create_api_token(
             actor=admin, organization=victim, name="Victim dashboard", scope="read"
         )
+        _publish_initiatives(admin, victim, own="Victim patrols")
     finally:
         client_ip.reset(reset)
 
@@ -189,6 +211,7 @@ def build_world() -> World:
         intruder_token, intruder_secret = account_services.create_api_token(
             actor=intruder, organization=intruder_org, name="Intruder sync", scope="write"
         )
+        _publish_initiatives(intruder, intruder_org)
     finally:
         client_ip.reset(reset)
 
@@ -414,6 +437,70 @@ PUBLIC_ROUTES: dict[str, Open] = {
     "core:areas": Open(PUBLIC_PAGE, (200, 405), (200, 405)),
     "core:areas_geojson": Open(PUBLIC_PAGE, (200, 405), (200, 405)),
     "core:area": Open(PUBLIC_PAGE, (200, 405), (200, 405)),
+    "transparency:dashboard": Open(
+        PUBLIC_PAGE + ": statistics of reported incidents, built from published counts only",
+        (200, 405),
+        (200, 405),
+    ),
+    "transparency:privacy": Open(
+        PUBLIC_PAGE + ": what is withheld from the statistics and why, from its settings",
+        (200, 405),
+        (200, 405),
+    ),
+    "transparency:opendata": Open(
+        PUBLIC_PAGE + ": the open data files, their dictionary and licence", (200, 405), (200, 405)
+    ),
+    "transparency:opendata_incidents_csv": Open(
+        PUBLIC_PAGE + ": generalised non-sensitive incidents of published cells",
+        (200, 405),
+        (200, 405),
+    ),
+    "transparency:opendata_incidents_geojson": Open(
+        PUBLIC_PAGE + ": generalised non-sensitive incidents of published cells",
+        (200, 405),
+        (200, 405),
+    ),
+    "transparency:opendata_counts_csv": Open(
+        PUBLIC_PAGE + ": published monthly counts, small groups shown as “fewer than k”",
+        (200, 405),
+        (200, 405),
+    ),
+    "transparency:initiatives": Open(
+        PUBLIC_PAGE + ": published initiatives", (200, 405), (200, 405)
+    ),
+    "transparency:initiative": Open(
+        PUBLIC_PAGE + ": a published initiative (unpublished ones are not found)",
+        (200, 405),
+        (200, 405),
+    ),
+    "transparency:stories": Open(
+        PUBLIC_PAGE + ": published success stories", (200, 405), (200, 405)
+    ),
+    "transparency:story": Open(PUBLIC_PAGE + ": a published success story", (200, 405), (200, 405)),
+    "transparency:initiative_follow": Open(
+        "asks for an initiative's updates by e-mail: it stores nothing (the e-mailed link "
+        "carries the address) and answers the same whatever the address; the attack fills "
+        "the hidden robot field, so nothing is sent either",
+        (200, 200),
+        (200, 200),
+    ),
+    "transparency:follow_confirm": Open(
+        "a follow confirmation link: the signed token is the capability; a forged one "
+        "confirms nothing",
+        (400, 405),
+        (400, 405),
+    ),
+    "transparency:unfollow": Open(
+        "an unsubscribe link that works without signing in (and by one-click POST from mail "
+        "programs): the signed token is the capability; a forged one removes nothing",
+        (400, 400),
+        (400, 400),
+    ),
+    "transparency:update_photo": Open(
+        "the photo of a published initiative's update; the victim's update has none",
+        (404, 405),
+        (404, 405),
+    ),
     "logo": Open(
         "organisation logos are public files; only logos/ is served, and the test storage "
         "keeps no file on disk",
@@ -560,7 +647,21 @@ PARAMETERS: dict[str, Any] = {
     "key": lambda w: "forged-key",
     "uidb36": lambda w: int_to_base36(w.victim_staff["admin"].pk),
     "path": lambda w: "logos/victim-police.png",
+    # An incident import of the victim organisation (created on first use, before the snapshot).
+    "import_id": lambda w: (
+        ImportRun.objects.get_or_create(organization=w.victim, source_name="victim-incidents.csv")[
+            0
+        ].pk
+    ),
+    # The victim's own published initiative and story; "harbour-watch" and "harbour-story"
+    # exist in both organisations (used by the isolation tests below).
+    "initiative_slug": lambda w: "victim-patrols",
+    "story_slug": lambda w: "victim-story",
+    "milestone_id": lambda w: Milestone.objects.get(initiative__organization=w.victim).pk,
+    "update_id": lambda w: InitiativeUpdate.objects.get(initiative__organization=w.victim).pk,
+    "token": lambda w: "forged-token",
 }
+SHARED_SLUGS = {"initiative_slug": "harbour-watch", "story_slug": "harbour-story"}
 
 
 def fill(route: Route, w: World, **overrides: Any) -> str:
@@ -579,7 +680,14 @@ INTRUDER_AT_HOME = "intruder-on-own-org"  # the intruder's own staff pages, vict
 
 # The staff pages an officer of the organisation may open. Every other staff page must refuse
 # them (403): settings, areas, members, invitations and the audit log are for their seniors.
-OFFICER_PAGES = frozenset({"core:staff_dashboard"})
+# Officers draft initiatives; the victim's initiative is published, so its pages refuse them.
+OFFICER_PAGES = frozenset(
+    {
+        "core:staff_dashboard",
+        "transparency:staff_initiatives",
+        "transparency:staff_initiative_create",
+    }
+)
 
 
 def _is_api_operation(route: Route) -> bool:
@@ -696,6 +804,14 @@ PUBLIC_OPERATIONS: dict[str, str] = {
     "trustbridge_core_api_list_areas": "an organisation's areas are public",
     "trustbridge_core_api_areas_geojson": "an organisation's areas are public",
     "trustbridge_core_api_get_area": "an organisation's areas are public",
+    "trustbridge_transparency_api_public_list_incidents": (
+        "generalised non-sensitive incidents of published cells, as in the open data files"
+    ),
+    "trustbridge_transparency_api_public_statistics": "published figures, as on the dashboard",
+    "trustbridge_transparency_api_public_list_initiatives": "published initiatives only",
+    "trustbridge_transparency_api_public_get_initiative": (
+        "one published initiative; an unpublished one is not found"
+    ),
 }
 
 NO_TOKEN, SESSION_ONLY, INTRUDER_TOKEN, INTRUDER_TOKEN_AT_HOME, VICTIM_READ_TOKEN = (
@@ -805,8 +921,8 @@ class PublicView:
 
     def url(self, w: World, org: Organization, area_slug: str) -> str:
         if self.route is not None:
-            return fill(self.route, w, org_slug=org.slug, area_slug=area_slug)
-        return fill_path(self.operation, w, slug=org.slug, area_slug=area_slug)
+            return fill(self.route, w, org_slug=org.slug, area_slug=area_slug, **SHARED_SLUGS)
+        return fill_path(self.operation, w, slug=org.slug, area_slug=area_slug, **SHARED_SLUGS)
 
 
 PUBLIC_VIEWS = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from trustbridge.core.api import router as core_router
 from trustbridge.core.api_base import TrustbridgeAPI, default_throttles, install_error_handlers
+from trustbridge.transparency.api_imports import router as imports_router
+from trustbridge.transparency.api_public import router as transparency_router
 
 api = TrustbridgeAPI(
     title="Trustbridge API",
@@ -19,3 +21,5 @@ api = TrustbridgeAPI(
 )
 install_error_handlers(api)
 api.add_router("", core_router)
+api.add_router("", transparency_router)
+api.add_router("", imports_router)

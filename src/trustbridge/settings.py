@@ -46,6 +46,7 @@ SITE_ID = 1
 INSTALLED_APPS = [
     "trustbridge.accounts",
     "trustbridge.core",
+    "trustbridge.transparency",
     "trustbridge.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -6,6 +6,7 @@ from trustbridge.api import api
 
 urlpatterns = [
     path("", include("trustbridge.core.urls")),
+    path("o/<slug:org_slug>/", include("trustbridge.transparency.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("trustbridge.accounts.urls")),
     path("api/v1/", api.urls),

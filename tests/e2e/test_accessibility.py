@@ -152,10 +152,13 @@ def test_staff_pages_of_riverside_police_have_no_serious_accessibility_violation
         "/account/",
         "/account/tokens/",
         "/account/erase/",
+        f"{staff}incidents/",
+        f"{staff}initiatives/",
+        f"{staff}initiatives/new/",
     ]
-    assert sorted(resolve(path).route for path in checker.checked) == sorted(
-        resolve(path).route for path in expected
-    )
+    checked = {resolve(path).route for path in checker.checked}
+    missing = {resolve(path).route for path in expected} - checked
+    assert not missing, f"staff pages the crawl never reached: {sorted(missing)}"
     checker.assert_clean()
 
 

@@ -98,3 +98,25 @@ def can_view_audit_log(user: Actor, organization: Organization) -> bool:
 
 def can_hold_api_token(user: Actor, organization: Organization) -> bool:
     return is_staff_of(user, organization)
+
+
+def can_import_incidents(user: Actor, organization: Organization) -> bool:
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR})
+
+
+def can_manage_initiatives(user: Actor, organization: Organization) -> bool:
+    """Draft initiatives: write and change them, their milestones and updates while unpublished."""
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR, Role.OFFICER})
+
+
+def can_publish_initiatives(user: Actor, organization: Organization) -> bool:
+    """Publish and withdraw initiatives, change what is public, and publish success stories."""
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR})
+
+
+def can_change_initiative(user: Actor, initiative: Any) -> bool:
+    """Change an initiative: drafters while it is unpublished; publishers at any time."""
+    organization = initiative.organization
+    if initiative.published:
+        return can_publish_initiatives(user, organization)
+    return can_manage_initiatives(user, organization)

@@ -15,6 +15,7 @@ from django.db import transaction
 from trustbridge.accounts.models import User
 from trustbridge.core import services
 from trustbridge.core.models import Area, AreaKind, Organization, OrganizationKind, Role
+from trustbridge.demo import incidents, initiatives
 
 SEED = 20261126
 DEMO_PASSWORD = "riverside-demo-2026"
@@ -195,6 +196,8 @@ def build() -> list[DemoPerson]:
         AreaKind.PATROL_ZONE,
     )
     organizations = {o.slug: o for o in (police, security)}
-    for person in PEOPLE:
-        _person(person, organizations)
+    users = {person.email: _person(person, organizations) for person in PEOPLE}
+    today = incidents.local_today(police)
+    initiatives.build(police, users["supervisor@riverside.example"], today)
+    incidents.build(police, today=today)
     return PEOPLE

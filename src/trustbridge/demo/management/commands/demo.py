@@ -11,7 +11,9 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.core.management.base import BaseCommand
 
+from trustbridge.core.models import Organization
 from trustbridge.demo import town
+from trustbridge.transparency.models import Incident, Initiative
 
 
 class Command(BaseCommand):
@@ -29,6 +31,12 @@ class Command(BaseCommand):
             return
         people = town.build()
         self.stdout.write(self.style.SUCCESS("The demo town is ready."))
+        police = Organization.objects.get(slug=town.POLICE["slug"])
+        self.stdout.write(
+            f"{police.name}: {Incident.objects.filter(organization=police).count():,} incidents "
+            f"over two years and {Initiative.objects.filter(organization=police).count()} "
+            f"initiatives at /o/{police.slug}/transparency/"
+        )
         self.stdout.write(f"Every demo account's password: {town.DEMO_PASSWORD}")
         self.stdout.write(
             f"Staff two-factor (TOTP) secret: {town.DEMO_TOTP_SECRET} "

@@ -1,0 +1,129 @@
+"""Roll-ups: incremental changes by every import equal a rebuild from the incidents."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests import factories
+from tests.transparency.test_importer import HEADER, INSIDE, TOWN_MAPPING, rollup_rows
+from trustbridge.transparency import rollups, services
+from trustbridge.transparency.mapping import load_mapping
+from trustbridge.transparency.models import DailyCount, HourlyPattern, MonthlyCount
+from trustbridge.transparency.rollups import Contribution
+from trustbridge.transparency.taxonomy import ensure_taxonomy
+
+
+def test_apply_adds_and_removes_contributions_by_month_day_and_hour(organization, area):
+    categories = ensure_taxonomy(organization)
+    theft, homicide = categories["theft"].pk, categories["homicide"].pk
+    evening = datetime(2024, 5, 6, 21, 30)  # noqa: DTZ001 - local time, a Monday
+    added = [
+        Contribution(evening, area.pk, theft, False),
+        Contribution(evening, area.pk, theft, False),
+        Contribution(evening, 0, homicide, True),
+    ]
+
+    rollups.apply(organization, [], added)
+    rollups.apply(organization, [Contribution(evening, area.pk, theft, False)], [])
+
+    assert sorted(
+        MonthlyCount.objects.filter(organization=organization).values_list(
+            "month", "area_key", "category_id", "count"
+        )
+    ) == sorted([(date(2024, 5, 1), area.pk, theft, 1), (date(2024, 5, 1), 0, homicide, 1)])
+    assert sorted(
+        DailyCount.objects.filter(organization=organization).values_list(
+            "day", "area_key", "category_id", "count"
+        )
+    ) == sorted([(date(2024, 5, 6), area.pk, theft, 1), (date(2024, 5, 6), 0, homicide, 1)])
+    # Sensitive incidents are never timed: the homicide is not in the hourly pattern.
+    assert list(
+        HourlyPattern.objects.filter(organization=organization).values_list(
+            "month", "area_key", "category_id", "weekday", "hour", "count"
+        )
+    ) == [(date(2024, 5, 1), area.pk, theft, 0, 21, 1)]
+
+
+def test_rows_that_fall_to_zero_are_removed(organization, area):
+    theft = ensure_taxonomy(organization)["theft"].pk
+    local = datetime(2024, 5, 6, 21, 30)  # noqa: DTZ001 - roll-ups take local time
+    contribution = Contribution(local, area.pk, theft, False)
+
+    rollups.apply(organization, [], [contribution])
+    rollups.apply(organization, [contribution], [])
+
+    assert MonthlyCount.objects.filter(organization=organization).count() == 0
+    assert DailyCount.objects.filter(organization=organization).count() == 0
+    assert HourlyPattern.objects.filter(organization=organization).count() == 0
+
+
+def test_local_days_and_hours_follow_the_organisations_time_zone(organization, area):
+    # 2024-03-01 02:30 UTC is still 29 February, 21:30, in Toronto.
+    text = HEADER + f"A1,2024-03-01T02:30:00+00:00,23H,1 Main St,{INSIDE},,no\n"
+    mapping = TOWN_MAPPING.replace('"%Y-%m-%d %H:%M"', '"iso"')
+    services.import_incidents(
+        actor=None,
+        organization=organization,
+        source=io.BytesIO(text.encode()),
+        mapping=load_mapping(mapping),
+        source_name="t.csv",
+    )
+
+    assert list(DailyCount.objects.values_list("day", "count")) == [(date(2024, 2, 29), 1)]
+    assert list(HourlyPattern.objects.values_list("month", "weekday", "hour")) == [
+        (date(2024, 2, 1), 3, 21)
+    ]
+
+
+row = st.tuples(
+    st.integers(0, 12),  # source id
+    st.sampled_from(["23H", "220", "09A", "13B"]),  # theft, burglary, homicide, assault
+    st.integers(1, 60),  # day of 2024
+    st.integers(0, 23),  # hour
+    st.sampled_from(["inside", "near", "none", "far"]),  # far is refused
+    st.booleans(),  # family flag (sensitive)
+)
+POINTS = {"inside": INSIDE, "near": "43.615,-79.395", "none": ",", "far": "10.0,10.0"}
+
+
+def csv_of(rows):
+    lines = [HEADER]
+    for sid, code, day, hour, where, family in rows:
+        when = date(2024, 1, 1).toordinal() + day - 1
+        stamp = date.fromordinal(when).isoformat()
+        lines.append(
+            f"R{sid},{stamp} {hour:02d}:00,{code},{sid * 37} Main St,{POINTS[where]},,"
+            f"{'yes' if family else 'no'}\n"
+        )
+    return "".join(lines)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(imports=st.lists(st.lists(row, max_size=12), min_size=1, max_size=4))
+def test_incremental_roll_ups_equal_a_rebuild_after_any_mix_of_imports(imports):
+    organization = factories.OrganizationFactory()
+    factories.AreaFactory(organization=organization, geometry=factories.square())
+    mapping = load_mapping(TOWN_MAPPING)
+    for rows in imports:
+        services.import_incidents(
+            actor=None,
+            organization=organization,
+            source=io.BytesIO(csv_of(rows).encode()),
+            mapping=mapping,
+            source_name="r.csv",
+            batch_size=3,
+        )
+
+    incremental = rollup_rows(organization)
+    rollups.rebuild(organization)
+    assert incremental == rollup_rows(organization)
