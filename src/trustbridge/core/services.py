@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from trustbridge.core import audit, rules
+from trustbridge.core.checks import full_clean, require
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.geo import FeatureProblem, GeometryError, features_of, validate_boundary
 from trustbridge.core.images import clean_image
@@ -52,25 +53,6 @@ ORGANIZATION_EDITABLE = (
 AREA_EDITABLE = ("name", "slug", "kind", "description", "population", "geometry")
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
-    """Model validation turned into ServiceErrors naming each field."""
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise ServiceErrors(
-            [
-                ServiceError(ErrorCode.INVALID, message, field=name)
-                for name, messages in exc.message_dict.items()
-                for message in messages
-            ]
-        ) from exc
-
-
 # Organisations -------------------------------------------------------------------------
 
 
@@ -78,7 +60,7 @@ def create_organization(
     *, actor: User | None, slug: str, name: str, kind: str, **fields: Any
 ) -> Organization:
     """Create a tenant. Only platform operators (superusers, the CLI and the demo) may."""
-    _require(actor is None or actor.is_superuser)
+    require(actor is None or actor.is_superuser)
     if Organization.objects.filter(slug=slug).exists():
         raise ServiceError(
             ErrorCode.DUPLICATE, _("An organisation with this short name already exists."), "slug"
@@ -86,7 +68,7 @@ def create_organization(
     organization = Organization(slug=slug, name=name, kind=kind, **fields)
     if not organization.languages:
         organization.languages = ["en"]
-    _full_clean(organization)
+    full_clean(organization)
     with transaction.atomic():
         organization.save()
         audit.record(
@@ -96,7 +78,7 @@ def create_organization(
 
 
 def update_organization(*, actor: User, organization: Organization, **changes: Any) -> Organization:
-    _require(rules.can_edit_organization(actor, organization))
+    require(rules.can_edit_organization(actor, organization))
     unknown = set(changes) - set(ORGANIZATION_EDITABLE)
     if unknown:
         raise ServiceError(
@@ -111,7 +93,7 @@ def update_organization(*, actor: User, organization: Organization, **changes: A
         if name != "logo":
             setattr(organization, name, changes[name])
     try:
-        _full_clean(organization, exclude=["logo"])
+        full_clean(organization, exclude=["logo"])
     except ServiceErrors:
         organization.refresh_from_db(fields=[n for n in changed if n != "logo"])
         raise
@@ -165,7 +147,7 @@ def create_area(
     description: str = "",
     population: int | None = None,
 ) -> Area:
-    _require(actor is None or rules.can_manage_areas(actor, organization))
+    require(actor is None or rules.can_manage_areas(actor, organization))
     _check_population(population)
     area = Area(
         organization=organization,
@@ -176,7 +158,7 @@ def create_area(
         population=population,
         geometry=_boundary(geometry),
     )
-    _full_clean(area, exclude=["organization"])
+    full_clean(area, exclude=["organization"])
     if scoped(Area, organization).filter(slug=area.slug).exists():
         raise ServiceError(
             ErrorCode.DUPLICATE, _("An area with this short name already exists."), "slug"
@@ -195,7 +177,7 @@ def create_area(
 
 
 def update_area(*, actor: User, area: Area, **changes: Any) -> Area:
-    _require(rules.can_manage_areas(actor, area.organization))
+    require(rules.can_manage_areas(actor, area.organization))
     unknown = set(changes) - set(AREA_EDITABLE)
     if unknown:
         raise ServiceError(
@@ -219,7 +201,7 @@ def update_area(*, actor: User, area: Area, **changes: Any) -> Area:
         )
     for name in changed:
         setattr(area, name, changes[name])
-    _full_clean(area, exclude=["organization"])
+    full_clean(area, exclude=["organization"])
     with transaction.atomic():
         area.save(update_fields=[*changed, "updated_at"])
         audit.record(
@@ -233,7 +215,7 @@ def update_area(*, actor: User, area: Area, **changes: Any) -> Area:
 
 
 def delete_area(*, actor: User, area: Area) -> None:
-    _require(rules.can_manage_areas(actor, area.organization))
+    require(rules.can_manage_areas(actor, area.organization))
     with transaction.atomic():
         audit.record(
             actor=actor, action=AuditAction.DELETE, organization=area.organization, target=area
@@ -296,7 +278,7 @@ def import_areas(
     Each good feature is kept; each bad one is reported with its position and reason.
     A file that is not a FeatureCollection changes nothing.
     """
-    _require(actor is None or rules.can_manage_areas(actor, organization))
+    require(actor is None or rules.can_manage_areas(actor, organization))
     try:
         features = features_of(collection)
     except GeometryError as exc:
@@ -388,7 +370,7 @@ def invite(
     *, actor: User, organization: Organization, email: str, role: str
 ) -> tuple[Invitation, str]:
     """Invite someone by e-mail; returns the invitation and its one-time secret."""
-    _require(rules.can_manage_members(actor, organization))
+    require(rules.can_manage_members(actor, organization))
     return _invite(actor, organization, email, role)
 
 
@@ -418,7 +400,7 @@ def _invite(
         invited_by=actor,
         expires_at=timezone.now() + timedelta(days=settings.TRUSTBRIDGE_INVITATION_DAYS),
     )
-    _full_clean(invitation, exclude=["organization", "invited_by", "digest"])
+    full_clean(invitation, exclude=["organization", "invited_by", "digest"])
     with transaction.atomic():
         invitation.save()
         audit.record(
@@ -435,7 +417,7 @@ def _send_invitation(invitation: Invitation, secret: str) -> None:
 
 
 def revoke_invitation(*, actor: User, invitation: Invitation) -> None:
-    _require(rules.can_manage_members(actor, invitation.organization))
+    require(rules.can_manage_members(actor, invitation.organization))
     if invitation.accepted_at or invitation.revoked_at:
         return
     with transaction.atomic():
@@ -515,7 +497,7 @@ def _other_admins(membership: Membership) -> bool:
 
 
 def change_role(*, actor: User, membership: Membership, role: str) -> Membership:
-    _require(rules.can_manage_members(actor, membership.organization))
+    require(rules.can_manage_members(actor, membership.organization))
     if role not in Role.values:
         raise ServiceError(ErrorCode.INVALID, _("Choose a role from the list."), "role")
     if membership.role == role:
@@ -550,7 +532,7 @@ def _revoke_tokens(membership: Membership) -> None:
 
 
 def remove_member(*, actor: User, membership: Membership) -> None:
-    _require(rules.can_manage_members(actor, membership.organization))
+    require(rules.can_manage_members(actor, membership.organization))
     with transaction.atomic():
         if membership.role == Role.ADMIN and not _other_admins(membership):
             raise ServiceError(
@@ -571,7 +553,7 @@ def add_member(
     *, actor: User | None, organization: Organization, user: User, role: str
 ) -> Membership:
     """Give a person a role directly (platform operators, the CLI and the demo)."""
-    _require(actor is None or actor.is_superuser)
+    require(actor is None or actor.is_superuser)
     if role not in Role.values:
         raise ServiceError(ErrorCode.INVALID, _("Choose a role from the list."), "role")
     with transaction.atomic():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from trustbridge.core import audit, rules
+from trustbridge.core.checks import full_clean, require
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.images import clean_image
 from trustbridge.core.models import Area, AuditAction, Organization
@@ -64,24 +65,6 @@ FOLLOW_REQUESTS_PER_HOUR = 3
 
 class TooManyFollowRequests(ServiceError):
     """An address asked to follow too often; nothing was sent."""
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _full_clean(instance: Any, exclude: list[str]) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise ServiceErrors(
-            [
-                ServiceError(ErrorCode.INVALID, message, field=name)
-                for name, messages in exc.message_dict.items()
-                for message in messages
-            ]
-        ) from exc
 
 
 def _unique_slug(model: Any, organization: Organization, text: str, exclude_pk: int | None) -> str:
@@ -128,7 +111,7 @@ def create_initiative(
     ended_on: date | None = None,
 ) -> Initiative:
     """Draft a new initiative. It stays unpublished until a publisher publishes it."""
-    _require(rules.can_manage_initiatives(actor, organization))
+    require(rules.can_manage_initiatives(actor, organization))
     areas, categories = list(areas or []), list(categories or [])
     _check_scope(organization, areas, categories)
     _check_dates(started_on, ended_on)
@@ -142,7 +125,7 @@ def create_initiative(
         started_on=started_on,
         ended_on=ended_on,
     )
-    _full_clean(initiative, exclude=["organization", "areas", "categories"])
+    full_clean(initiative, exclude=["organization", "areas", "categories"])
     try:
         with transaction.atomic():
             initiative.save()
@@ -159,7 +142,7 @@ def create_initiative(
 
 
 def update_initiative(*, actor: User, initiative: Initiative, **changes: Any) -> Initiative:
-    _require(rules.can_change_initiative(actor, initiative))
+    require(rules.can_change_initiative(actor, initiative))
     unknown = set(changes) - set(INITIATIVE_EDITABLE)
     if unknown:
         raise ServiceError(
@@ -187,7 +170,7 @@ def update_initiative(*, actor: User, initiative: Initiative, **changes: Any) ->
     for name, value in changes.items():
         setattr(initiative, name, value)
     try:
-        _full_clean(initiative, exclude=["organization", "areas", "categories", "slug"])
+        full_clean(initiative, exclude=["organization", "areas", "categories", "slug"])
     except ServiceErrors:
         for name, value in original.items():
             setattr(initiative, name, value)
@@ -210,7 +193,7 @@ def update_initiative(*, actor: User, initiative: Initiative, **changes: Any) ->
 
 def set_initiative_published(*, actor: User, initiative: Initiative, published: bool) -> Initiative:
     """Publish an initiative, or withdraw it from the public pages (its followers stay)."""
-    _require(rules.can_publish_initiatives(actor, initiative.organization))
+    require(rules.can_publish_initiatives(actor, initiative.organization))
     if initiative.published == published:
         return initiative
     with transaction.atomic():
@@ -233,12 +216,12 @@ def set_initiative_published(*, actor: User, initiative: Initiative, published: 
 def add_milestone(
     *, actor: User, initiative: Initiative, title: str, due_on: date | None = None
 ) -> Milestone:
-    _require(rules.can_change_initiative(actor, initiative))
+    require(rules.can_change_initiative(actor, initiative))
     position = initiative.milestones.count()
     milestone = Milestone(
         initiative=initiative, title=title.strip(), due_on=due_on, position=position
     )
-    _full_clean(milestone, exclude=["initiative"])
+    full_clean(milestone, exclude=["initiative"])
     with transaction.atomic():
         milestone.save()
         audit.record(
@@ -255,7 +238,7 @@ def complete_milestone(
 ) -> Milestone:
     """Mark a milestone done (today unless a date is given); done again changes nothing."""
     initiative = milestone.initiative
-    _require(rules.can_change_initiative(actor, initiative))
+    require(rules.can_change_initiative(actor, initiative))
     if milestone.done_on is not None:
         return milestone
     done_on = done_on or timezone.localdate()
@@ -293,7 +276,7 @@ def post_update(
     A photo is re-encoded from its pixels (no EXIF, no GPS position) and needs a description
     for people who cannot see it.
     """
-    _require(rules.can_change_initiative(actor, initiative))
+    require(rules.can_change_initiative(actor, initiative))
     photo_alt = photo_alt.strip()
     if photo is not None and not photo_alt:
         raise ServiceError(
@@ -307,7 +290,7 @@ def post_update(
         author=actor,
         published_at=timezone.now(),
     )
-    _full_clean(update, exclude=["initiative", "author", "photo"])
+    full_clean(update, exclude=["initiative", "author", "photo"])
     cleaned = clean_image(photo, "photo") if photo is not None else None
     with transaction.atomic():
         if cleaned is not None:
@@ -342,7 +325,7 @@ def create_story(
     initiative: Initiative | None = None,
 ) -> SuccessStory:
     """Publish a success story, linked to one of the organisation's initiatives if given."""
-    _require(rules.can_publish_initiatives(actor, organization))
+    require(rules.can_publish_initiatives(actor, organization))
     if initiative is not None and initiative.organization_id != organization.pk:
         raise ServiceError(
             ErrorCode.INVALID, _("Choose an initiative from the list."), "initiative"
@@ -355,7 +338,7 @@ def create_story(
         body=body.strip(),
         published_at=timezone.now(),
     )
-    _full_clean(story, exclude=["organization", "initiative"])
+    full_clean(story, exclude=["organization", "initiative"])
     with transaction.atomic():
         story.save()
         audit.record(
@@ -365,7 +348,7 @@ def create_story(
 
 
 def delete_story(*, actor: User, story: SuccessStory) -> None:
-    _require(rules.can_publish_initiatives(actor, story.organization))
+    require(rules.can_publish_initiatives(actor, story.organization))
     with transaction.atomic():
         audit.record(
             actor=actor, action=AuditAction.DELETE, organization=story.organization, target=story

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trustbridge.core import audit, rules
+from trustbridge.core.checks import require
 from trustbridge.core.errors import ErrorCode, ServiceError
 from trustbridge.core.models import AuditAction, Organization
 from trustbridge.transparency import importer
@@ -29,11 +29,6 @@ if TYPE_CHECKING:
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 IMPORT_DIR = "imports"
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def import_incidents(
@@ -53,7 +48,7 @@ def import_incidents(
     changes nothing. Each batch commits on its own, so an interrupted import can be re-run.
     """
     if actor is not None:
-        _require(rules.can_import_incidents(actor, organization))
+        require(rules.can_import_incidents(actor, organization))
     if run is None:
         run = ImportRun.objects.create(
             organization=organization,
@@ -164,7 +159,7 @@ def start_import(
 
     ``upload`` is a Django UploadedFile. The task runs after the transaction commits.
     """
-    _require(rules.can_import_incidents(actor, organization))
+    require(rules.can_import_incidents(actor, organization))
     if upload is None or not getattr(upload, "size", 0):
         raise ServiceError(ErrorCode.INVALID, _("Choose a file that is not empty."), field="file")
     if upload.size > MAX_UPLOAD_BYTES:
