@@ -55,3 +55,24 @@ def test_resident_sign_in_belongs_to_no_organisation(resident, client):
     client.force_login(resident)
     [event] = AuditEvent.objects.filter(action=AuditAction.SIGN_IN, actor=resident)
     assert event.organization is None
+
+
+def test_token_use_is_noted_for_its_owner_at_most_once_a_minute(organization, member, client):
+    from datetime import timedelta
+
+    from trustbridge.accounts.models import ApiToken
+    from trustbridge.accounts.services import create_api_token
+
+    officer = member("officer")
+    token, secret = create_api_token(
+        actor=officer, organization=organization, name="t", scope="read"
+    )
+    assert token.last_used_at is None
+    client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first

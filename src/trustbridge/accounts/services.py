@@ -120,3 +120,11 @@ def update_profile(*, actor: User, display_name: str) -> None:
         actor.display_name = display_name
         actor.save(update_fields=["display_name"])
         audit.record(actor=actor, action=AuditAction.UPDATE, target=actor, changes=["display_name"])
+
+
+def record_token_use(token: ApiToken) -> None:
+    """Note when a token was last used, at most once a minute (it is shown to its owner)."""
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

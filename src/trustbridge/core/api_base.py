@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -19,6 +18,7 @@ from ninja.security import HttpBearer
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle, SimpleRateThrottle
 
 from trustbridge.accounts.models import ApiToken
+from trustbridge.accounts.services import record_token_use
 from trustbridge.core import rules
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 
@@ -52,8 +52,7 @@ class TokenAuth(HttpBearer):
         )
         if found is None or not rules.can_hold_api_token(found.user, found.organization):
             return None
-        if found.last_used_at is None or (timezone.now() - found.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        record_token_use(found)
         request.user = found.user
         return found
 

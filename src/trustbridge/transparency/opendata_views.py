@@ -17,7 +17,6 @@ from trustbridge.core.models import Organization
 from trustbridge.core.tenancy import get_organization
 from trustbridge.transparency import opendata
 from trustbridge.transparency import queries as stats
-from trustbridge.transparency.models import TransparencySettings
 
 
 def _last_modified(request: HttpRequest, org_slug: str) -> datetime | None:
@@ -45,11 +44,11 @@ def _stream(
 @require_GET
 @public_view
 def landing(request: HttpRequest, organization: Organization) -> HttpResponse:
-    publication = TransparencySettings.objects.filter(organization=organization).first()
-    configuration = stats.configuration(organization)
+    publication = stats.publication_settings(organization)
+    configuration = stats.Configuration(max(1, publication.k_threshold), publication.hex_resolution)
     context = {
         "organization": organization,
-        "publication": publication or TransparencySettings(organization=organization),
+        "publication": publication,
         "k": configuration.k,
         "freshness": stats.freshness(organization),
         "data_until": stats.data_until(organization, configuration.k),

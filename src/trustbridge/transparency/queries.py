@@ -387,12 +387,23 @@ class Configuration:
     hex_resolution: int
 
 
+def publication_settings(organization: Organization) -> TransparencySettings:
+    """The organisation's saved settings, or the defaults (unsaved) until it has its own."""
+    row = TransparencySettings.objects.filter(organization=organization).first()
+    return row or TransparencySettings(
+        organization=organization, k_threshold=DEFAULT_K, hex_resolution=DEFAULT_HEX_RESOLUTION
+    )
+
+
 def configuration(organization: Organization) -> Configuration:
     """The organisation's publication settings (defaults until it saves its own)."""
-    row = TransparencySettings.objects.filter(organization=organization).first()
-    if row is None:
-        return Configuration(DEFAULT_K, DEFAULT_HEX_RESOLUTION)
+    row = publication_settings(organization)
     return Configuration(max(1, row.k_threshold), row.hex_resolution)
+
+
+def sensitive_categories(organization: Organization) -> QuerySet[OffenceCategory]:
+    """Categories published only as counts per area and month."""
+    return OffenceCategory.objects.filter(organization=organization, sensitive=True)
 
 
 def _cached(f: StatsFilter, key: Hashable, compute: Any) -> Any:

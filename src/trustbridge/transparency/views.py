@@ -123,9 +123,7 @@ def dashboard(request: HttpRequest, organization: Organization) -> HttpResponse:
 @public_view
 def privacy(request: HttpRequest, organization: Organization) -> HttpResponse:
     config = queries.configuration(organization)
-    sensitive = [
-        _(c.name) for c in OffenceCategory.objects.filter(organization=organization, sensitive=True)
-    ]
+    sensitive = [_(c.name) for c in queries.sensitive_categories(organization)]
     context = {
         "organization": organization,
         "k": config.k,
