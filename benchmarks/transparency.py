@@ -116,8 +116,7 @@ def _print_table(results: list[dict[str, Any]]) -> None:
             f"{'':>22} answers agree: {r['agreement']['agreed']}/{r['agreement']['compared']} "
             f"filters; unsuppressed roll-up totals = COUNT over Incident on "
             f"{r['agreement']['unsuppressed_agreed']}/{r['agreement']['compared']}; "
-            f"roll-up rows: monthly {r['rollup_rows']['monthly']:,}, daily "
-            f"{r['rollup_rows']['daily']:,}, hourly {r['rollup_rows']['hourly']:,}"
+            f"roll-up cells: {r['rollup_rows']:,}"
         )
     print("=" * 100)
 
@@ -528,12 +527,7 @@ def _statistics(organization: Any, args: argparse.Namespace) -> dict[str, Any]:
 
     from trustbridge.core.models import Area
     from trustbridge.transparency import queries
-    from trustbridge.transparency.models import (
-        DailyCount,
-        HourlyPattern,
-        MonthlyCount,
-        OffenceCategory,
-    )
+    from trustbridge.transparency.models import MonthlyCount, OffenceCategory
 
     k = queries.configuration(organization).k
     filters = _filters(organization, args.filters)
@@ -654,11 +648,7 @@ def _statistics(organization: Any, args: argparse.Namespace) -> dict[str, Any]:
             "unsuppressed_agreed": unsuppressed,
         },
         "api_status": {str(code): n for code, n in api_status.items()},
-        "rollup_rows": {
-            "monthly": MonthlyCount.objects.filter(organization=organization).count(),
-            "daily": DailyCount.objects.filter(organization=organization).count(),
-            "hourly": HourlyPattern.objects.filter(organization=organization).count(),
-        },
+        "rollup_rows": MonthlyCount.objects.filter(organization=organization).count(),
         "vendor": connection.vendor,
     }
 

@@ -75,8 +75,8 @@ def test_incidents_are_paginated_generalised_and_never_sensitive(client, data, o
 def test_incident_list_pages_cost_a_fixed_number_of_queries(
     client, data, django_assert_num_queries, size
 ):
-    # organisation, categories, areas, first month, settings, cells, hourly sums, count, page
-    with django_assert_num_queries(9):
+    # organisation, categories, areas, first month, settings, cells, count, page
+    with django_assert_num_queries(8):
         client.get(f"{API}/incidents?page_size={size}")
 
 

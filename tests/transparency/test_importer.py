@@ -19,8 +19,6 @@ from trustbridge.core.models import Area, AuditEvent
 from trustbridge.transparency import rollups, services
 from trustbridge.transparency.mapping import find_mapping, load_mapping
 from trustbridge.transparency.models import (
-    DailyCount,
-    HourlyPattern,
     ImportRun,
     ImportStatus,
     Incident,
@@ -108,23 +106,30 @@ def town_import(org, text, *, encoding="utf-8", mapping=TOWN_MAPPING, **kwargs):
     )
 
 
+def days_of(cell):
+    """A roll-up cell's incidents by day of the month, where there are any."""
+    days = rollups.vector(cell.days, rollups.DAYS)
+    return {day + 1: int(n) for day, n in enumerate(days) if n}
+
+
+def hours_of(cell):
+    """A roll-up cell's non-sensitive incidents by (weekday, hour), where there are any."""
+    hours = rollups.vector(cell.hours, rollups.HOURS)
+    return {divmod(slot, 24): int(n) for slot, n in enumerate(hours) if n}
+
+
 def rollup_rows(org):
-    return (
-        sorted(
-            MonthlyCount.objects.filter(organization=org, count__gt=0).values_list(
-                "month", "area_key", "category_id", "count"
-            )
-        ),
-        sorted(
-            DailyCount.objects.filter(organization=org, count__gt=0).values_list(
-                "day", "area_key", "category_id", "count"
-            )
-        ),
-        sorted(
-            HourlyPattern.objects.filter(organization=org, count__gt=0).values_list(
-                "month", "area_key", "category_id", "weekday", "hour", "count"
-            )
-        ),
+    return sorted(
+        (
+            c.month,
+            c.area_key,
+            c.category_id,
+            c.count,
+            c.timed,
+            sorted(days_of(c).items()),
+            sorted(hours_of(c).items()),
+        )
+        for c in MonthlyCount.objects.filter(organization=org, count__gt=0)
     )
 
 
@@ -224,9 +229,10 @@ def test_the_real_chicago_file_imports_every_row_with_sensitive_rows_unlocated(c
         sum(MonthlyCount.objects.filter(organization=chicago).values_list("count", flat=True))
         == 10_000
     )
-    assert sum(
-        HourlyPattern.objects.filter(organization=chicago).values_list("count", flat=True)
-    ) == (10_000 - len(expected_sensitive))
+    cells = MonthlyCount.objects.filter(organization=chicago)
+    assert sum(c.timed for c in cells) == 10_000 - len(expected_sensitive)
+    assert sum(sum(hours_of(c).values()) for c in cells) == 10_000 - len(expected_sensitive)
+    assert sum(sum(days_of(c).values()) for c in cells) == 10_000
     assert_rollups_match_a_rebuild(chicago)
 
 
@@ -324,26 +330,27 @@ def test_an_amended_extract_updates_changed_rows_and_moves_their_roll_up_counts(
 # Bad input ----------------------------------------------------------------------------------
 
 
-def test_every_bad_row_is_refused_with_its_line_and_reason_and_good_rows_are_kept(town, area):
-    text = (
-        HEADER
-        + f"A1,2024-01-02 10:00,23H,1234 Main St,{INSIDE},,no\n"  # 2: good
-        + f"B1,yesterday,23H,1 Main St,{INSIDE},,no\n"  # 3: unparseable date
-        + f"C1,2999-01-01 10:00,23H,1 Main St,{INSIDE},,no\n"  # 4: in the future
-        + f"D1,2024-01-02 10:00,ZZZ,1 Main St,{INSIDE},,no\n"  # 5: unknown offence code
-        + "E1,2024-01-02 10:00,23H,1 Main St,45.0,-75.0,,no\n"  # 6: far outside
-        + "F1,2024-01-02 10:00,23H,1 Main St,0,0,,no\n"  # 7: 0,0
-        + f"A1,2024-01-03 10:00,23H,1 Main St,{INSIDE},,no\n"  # 8: duplicate of line 2
-        + f",2024-01-02 10:00,23H,1 Main St,{INSIDE},,no\n"  # 9: no source id
-        + "G1,2024-01-02 10:00,23H,5 Main St,,,,no\n"  # 10: no location: kept, no area
-        + "G2,2024-01-02 10:00,23H,5 Main St,,,old-mill,no\n"  # 11: area from its column
-        + "G3,2024-01-02 10:00,23H,5 Main St,43.615,-79.395,,no\n"  # 12: near, in no area
-        + "G4,2024-01-02 10:00,23H,5 Main St,north,west,,no\n"  # 13: not numbers
-        + ",,,,,,,\n"  # 14: nothing at all
-        + "H1,2024-01-0"  # 15: truncated
-    )
+BAD_ROWS = (
+    HEADER
+    + f"A1,2024-01-02 10:00,23H,1234 Main St,{INSIDE},,no\n"  # 2: good
+    + f"B1,yesterday,23H,1 Main St,{INSIDE},,no\n"  # 3: unparseable date
+    + f"C1,2999-01-01 10:00,23H,1 Main St,{INSIDE},,no\n"  # 4: in the future
+    + f"D1,2024-01-02 10:00,ZZZ,1 Main St,{INSIDE},,no\n"  # 5: unknown offence code
+    + "E1,2024-01-02 10:00,23H,1 Main St,45.0,-75.0,,no\n"  # 6: far outside
+    + "F1,2024-01-02 10:00,23H,1 Main St,0,0,,no\n"  # 7: 0,0
+    + f"A1,2024-01-03 10:00,23H,1 Main St,{INSIDE},,no\n"  # 8: duplicate of line 2
+    + f",2024-01-02 10:00,23H,1 Main St,{INSIDE},,no\n"  # 9: no source id
+    + "G1,2024-01-02 10:00,23H,5 Main St,,,,no\n"  # 10: no location: kept, no area
+    + "G2,2024-01-02 10:00,23H,5 Main St,,,old-mill,no\n"  # 11: area from its column
+    + "G3,2024-01-02 10:00,23H,5 Main St,43.615,-79.395,,no\n"  # 12: near, in no area
+    + "G4,2024-01-02 10:00,23H,5 Main St,north,west,,no\n"  # 13: not numbers
+    + ",,,,,,,\n"  # 14: nothing at all
+    + "H1,2024-01-0"  # 15: truncated
+)
 
-    run = town_import(town, text)
+
+def test_every_bad_row_is_refused_with_its_line_and_reason_and_good_rows_are_kept(town, area):
+    run = town_import(town, BAD_ROWS)
 
     assert totals(run) == {
         "status": ImportStatus.SUCCEEDED,
@@ -389,6 +396,44 @@ def test_every_bad_row_is_refused_with_its_line_and_reason_and_good_rows_are_kep
     assert_rollups_match_a_rebuild(town)
 
 
+def imported_state(org, run):
+    incidents = sorted(
+        Incident.objects.filter(organization=org).values_list(
+            "source_id", "occurred_at", "category_id", "area_id", "block", "cell", "sensitive"
+        )
+    )
+    problems = [(p.line, p.field, p.reason) for p in run.problems.all()]
+    return totals(run), problems, incidents, rollup_rows(org)
+
+
+@pytest.mark.parametrize("batch_size", [3, 10_000])
+def test_a_file_read_in_a_second_process_imports_exactly_as_in_one(
+    town, area, monkeypatch, batch_size
+):
+    monkeypatch.setattr(services, "PARALLEL_MIN_BYTES", 0)
+    in_two = imported_state(town, town_import(town, BAD_ROWS, batch_size=batch_size))
+    Incident.objects.filter(organization=town).delete()
+    MonthlyCount.objects.filter(organization=town).delete()
+
+    monkeypatch.setattr(services, "PARALLEL_MIN_BYTES", 1 << 40)
+    in_one = imported_state(town, town_import(town, BAD_ROWS, batch_size=batch_size))
+
+    assert in_two == in_one
+    assert in_two[0]["created"] == 4
+
+
+def test_a_file_refused_by_the_reader_process_fails_with_its_reason(town, monkeypatch):
+    monkeypatch.setattr(services, "PARALLEL_MIN_BYTES", 0)
+
+    run = town_import(town, HEADER.replace(",family", ",kin") + "A1,2024-01-02 10:00,23H,,,,,no\n")
+
+    assert run.status == ImportStatus.FAILED
+    problem = run.problems.get()
+    assert (problem.line, problem.field) == (0, "family")
+    assert problem.reason.startswith("The file has no column “family”, which the mapping uses.")
+    assert Incident.objects.filter(organization=town).count() == 0
+
+
 def test_a_duplicate_in_a_later_batch_is_refused_and_the_first_occurrence_kept(town):
     text = (
         HEADER
@@ -412,8 +457,8 @@ def test_a_sensitive_row_by_flag_keeps_no_block_and_no_cell_and_no_hourly_patter
     incident = Incident.objects.get(organization=town)
     assert (incident.sensitive, incident.block, incident.cell) == (True, "", "")
     assert incident.flags == {"family": True}
-    assert MonthlyCount.objects.get(organization=town).count == 1
-    assert HourlyPattern.objects.filter(organization=town).count() == 0
+    cell = MonthlyCount.objects.get(organization=town)
+    assert (cell.count, cell.timed, days_of(cell), hours_of(cell)) == (1, 0, {2: 1}, {})
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,6 @@ from django.http import QueryDict
 from tests.transparency.builders import incidents, local, roll_up, town
 from trustbridge.transparency import queries
 from trustbridge.transparency.models import (
-    DailyCount,
-    HourlyPattern,
     Incident,
     MonthlyCount,
     TransparencySettings,
@@ -58,7 +56,7 @@ def query_of(areas, categories, period, unit):
 def build(t, *, small_group=2, homicide_at=(2, 10, 14), domestic_at=(3, 4, 22), k=None):
     """The fixed part of the town, plus what the two worlds may differ in."""
     org = t.organization
-    for model in (Incident, MonthlyCount, DailyCount, HourlyPattern):
+    for model in (Incident, MonthlyCount):
         model.objects.filter(organization=org).delete()
     if k is not None:
         TransparencySettings.objects.filter(organization=org).update(k_threshold=k)

@@ -416,7 +416,7 @@ def test_statistics_take_a_fixed_number_of_queries_whatever_the_data(
     roll_up(quarters)
     f = stats(quarters, "period=last-year&unit=week")  # reads categories and areas
     # settings, published sums (total, by area, by category, comparison window) computed in
-    # the database, base cells of the period (for the timed views), hourly sums, daily sums,
-    # pattern
-    with django_assert_num_queries(9):
+    # the database, base cells of the period (for the timed views), days of timed cells
+    # (weeks), hours of timed cells (pattern)
+    with django_assert_num_queries(8):
         every_statistic(f)

@@ -10,15 +10,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
-from tests.transparency.test_importer import HEADER, INSIDE, TOWN_MAPPING, rollup_rows
+from tests.transparency.test_importer import (
+    HEADER,
+    INSIDE,
+    TOWN_MAPPING,
+    days_of,
+    hours_of,
+    rollup_rows,
+)
 from trustbridge.transparency import rollups, services
 from trustbridge.transparency.mapping import load_mapping
-from trustbridge.transparency.models import DailyCount, HourlyPattern, MonthlyCount
+from trustbridge.transparency.models import MonthlyCount
 from trustbridge.transparency.rollups import Contribution
 from trustbridge.transparency.taxonomy import ensure_taxonomy
 
 
-def test_apply_adds_and_removes_contributions_by_month_day_and_hour(organization, area):
+def test_apply_adds_and_removes_contributions_to_a_cells_count_days_and_hours(organization, area):
     categories = ensure_taxonomy(organization)
     theft, homicide = categories["theft"].pk, categories["homicide"].pk
     evening = datetime(2024, 5, 6, 21, 30)  # noqa: DTZ001 - local time, a Monday
@@ -31,22 +38,15 @@ def test_apply_adds_and_removes_contributions_by_month_day_and_hour(organization
     rollups.apply(organization, [], added)
     rollups.apply(organization, [Contribution(evening, area.pk, theft, False)], [])
 
-    assert sorted(
-        MonthlyCount.objects.filter(organization=organization).values_list(
-            "month", "area_key", "category_id", "count"
-        )
-    ) == sorted([(date(2024, 5, 1), area.pk, theft, 1), (date(2024, 5, 1), 0, homicide, 1)])
-    assert sorted(
-        DailyCount.objects.filter(organization=organization).values_list(
-            "day", "area_key", "category_id", "count"
-        )
-    ) == sorted([(date(2024, 5, 6), area.pk, theft, 1), (date(2024, 5, 6), 0, homicide, 1)])
-    # Sensitive incidents are never timed: the homicide is not in the hourly pattern.
-    assert list(
-        HourlyPattern.objects.filter(organization=organization).values_list(
-            "month", "area_key", "category_id", "weekday", "hour", "count"
-        )
-    ) == [(date(2024, 5, 1), area.pk, theft, 0, 21, 1)]
+    cells = {
+        (c.month, c.area_key, c.category_id): (c.count, c.timed, days_of(c), hours_of(c))
+        for c in MonthlyCount.objects.filter(organization=organization)
+    }
+    # Sensitive incidents are never timed: the homicide has a day but no hour.
+    assert cells == {
+        (date(2024, 5, 1), area.pk, theft): (1, 1, {6: 1}, {(0, 21): 1}),
+        (date(2024, 5, 1), 0, homicide): (1, 0, {6: 1}, {}),
+    }
 
 
 def test_rows_that_fall_to_zero_are_removed(organization, area):
@@ -58,8 +58,6 @@ def test_rows_that_fall_to_zero_are_removed(organization, area):
     rollups.apply(organization, [contribution], [])
 
     assert MonthlyCount.objects.filter(organization=organization).count() == 0
-    assert DailyCount.objects.filter(organization=organization).count() == 0
-    assert HourlyPattern.objects.filter(organization=organization).count() == 0
 
 
 def test_local_days_and_hours_follow_the_organisations_time_zone(organization, area):
@@ -74,10 +72,8 @@ def test_local_days_and_hours_follow_the_organisations_time_zone(organization, a
         source_name="t.csv",
     )
 
-    assert list(DailyCount.objects.values_list("day", "count")) == [(date(2024, 2, 29), 1)]
-    assert list(HourlyPattern.objects.values_list("month", "weekday", "hour")) == [
-        (date(2024, 2, 1), 3, 21)
-    ]
+    cell = MonthlyCount.objects.get()
+    assert (cell.month, days_of(cell), hours_of(cell)) == (date(2024, 2, 1), {29: 1}, {(3, 21): 1})
 
 
 row = st.tuples(

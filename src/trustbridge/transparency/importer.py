@@ -16,6 +16,9 @@ import csv
 import io
 import json
 import math
+import multiprocessing
+import os
+import pickle
 import re
 import zoneinfo
 from collections import Counter
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from queue import Empty, Full
 from typing import Any, BinaryIO, TextIO
 
 import numpy as np
@@ -57,9 +61,12 @@ class FileRefused(Exception):
     """The whole file cannot be imported (empty, wrong columns, unreadable): nothing written."""
 
     def __init__(self, reason: str, field: str = "") -> None:
-        super().__init__(reason)
+        super().__init__(reason, field)
         self.reason = reason
         self.field = field
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -706,8 +713,11 @@ class Writer:
                 found[sid] = Existing(pk, values, run_id)
         return found
 
-    def upsert(self, organization_id: int, run_id: int, rows: list[tuple[Any, ...]]) -> None:
-        """Insert or update ``rows`` (source_id + values, as COLUMNS)."""
+    def upsert(
+        self, organization_id: int, run_id: int, rows: list[tuple[Any, ...]], created: int
+    ) -> None:
+        """Insert or update ``rows`` (source_id + values, as COLUMNS), the first ``created``
+        of them new."""
         if not rows:
             return
         now = timezone.now()
@@ -738,6 +748,15 @@ class Writer:
             return
         with connection.cursor() as wrapper:
             cursor = wrapper.cursor
+            if created:
+                # New rows go straight in: the batch holds the organisation's import lock,
+                # so no other import can have added them since ``fetch``. Naive times are
+                # UTC, the session's time zone.
+                with cursor.copy(f"COPY {TABLE} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows[:created]:
+                        copy.write_row((organization_id, *row, run_id, now))
+            if created == len(rows):
+                return
             cursor.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS tb_incident_stage ("
                 "source_id text, occurred_at timestamp, occurred_until timestamp, "
@@ -746,7 +765,7 @@ class Writer:
                 "flags jsonb, sensitive boolean) ON COMMIT DELETE ROWS"
             )
             with cursor.copy(f"COPY tb_incident_stage ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
+                for row in rows[created:]:
                     copy.write_row(row)
             selected = ", ".join(
                 f"{c} AT TIME ZONE 'UTC'"
@@ -775,12 +794,17 @@ class Writer:
         with connection.cursor() as cursor, self.index_lookups(cursor):
             cursor.execute(sql, params)
 
-    def begin_batch(self) -> None:
-        """PostgreSQL: a batch need not wait for its commit to reach the disk. After a
-        server crash the last few batches may be missing, never half there: the run's
-        counters commit with them, and re-running the import completes it."""
+    def begin_batch(self, organization_id: int) -> None:
+        """PostgreSQL: batches of one organisation's imports take turns (SQLite has one
+        writer at a time anyway). A batch need not wait for its commit to reach the disk:
+        after a server crash the last few batches may be missing, never half there, as the
+        run's counters commit with them, and re-running the import completes it."""
         if not self.sqlite:
             with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext('trustbridge.import'), %s)",
+                    [organization_id],
+                )
                 cursor.execute("SET LOCAL synchronous_commit = off")
 
     @contextmanager
@@ -908,7 +932,7 @@ class Importer:
     ) -> tuple[list[list[Any]], list[Problem]]:
         """Check and convert each row. A prepared row is
         [line, source_id, (utc, local), until, reported, code, description, category_id,
-         area_id, block, status, flags_json, sensitive, point]."""
+         area_id, public block, status, flags_json, sensitive, point]."""
         problems: list[Problem] = []
         prepared: list[list[Any]] = []
         index = self.index
@@ -1010,7 +1034,7 @@ class Importer:
                     values[i_desc].strip()[:255] if i_desc is not None else "",
                     category.pk,
                     area_id,
-                    values[i_block] if i_block is not None else "",
+                    hundred_block(values[i_block]) if i_block is not None and not sensitive else "",
                     values[i_status].strip()[:80] if i_status is not None else "",
                     flags_json,
                     sensitive,
@@ -1091,11 +1115,11 @@ class Importer:
             first_line[row[1]] = row[0]
             unique.append(row)
         delta: rollups.Delta = Counter()
-        changed: list[tuple[Any, ...]] = []
+        new_rows: list[tuple[Any, ...]] = []
+        changed_rows: list[tuple[Any, ...]] = []
         untouched: list[int] = []
-        created = updated = 0
         with transaction.atomic():
-            self.writer.begin_batch()
+            self.writer.begin_batch(org_id)
             existing = self.writer.fetch(org_id, list(first_line))
             for row in unique:
                 (
@@ -1122,7 +1146,7 @@ class Importer:
                     desc,
                     category_id,
                     area_id or None,
-                    "" if sensitive else hundred_block(block),
+                    block,
                     cell or "",
                     status,
                     flags,
@@ -1145,19 +1169,19 @@ class Importer:
                 local = occurred[1]
                 delta[local.date(), local.hour, area_id or 0, category_id, sensitive] += 1
                 if old is None:
-                    created += 1
-                else:
-                    updated += 1
-                    old_local = rollups.local_time(old.values[0].replace(tzinfo=UTC), self.org_tz)
-                    delta[
-                        old_local.date(),
-                        old_local.hour,
-                        old.values[6] or 0,
-                        old.values[5],
-                        old.values[11],
-                    ] -= 1
-                changed.append((sid, *values))
-            self.writer.upsert(org_id, run_id, changed)
+                    new_rows.append((sid, *values))
+                    continue
+                changed_rows.append((sid, *values))
+                old_local = rollups.local_time(old.values[0].replace(tzinfo=UTC), self.org_tz)
+                delta[
+                    old_local.date(),
+                    old_local.hour,
+                    old.values[6] or 0,
+                    old.values[5],
+                    old.values[11],
+                ] -= 1
+            created, updated = len(new_rows), len(changed_rows)
+            self.writer.upsert(org_id, run_id, new_rows + changed_rows, created)
             self.writer.touch(run_id, untouched)
             rollups.apply_delta(org_id, delta)
             ImportProblem.objects.bulk_create(
@@ -1180,21 +1204,96 @@ class Importer:
         self.totals.unchanged += len(untouched)
         self.totals.rejected += len(problems)
 
-    def run_batches(self, records: Iterator[Record], position: Callable[[], int]) -> None:
+    def run_batches(
+        self, records: Iterator[Record], position: Callable[[], int], parallel: bool = False
+    ) -> None:
+        """Write every batch. With ``parallel``, batches are read and prepared in a forked
+        process while this one writes the previous batch: on two cores, parsing and the
+        database then no longer wait for each other."""
+        batches = self.prepared_batches(records, position)
+        if parallel:
+            batches = in_child_process(batches)
+        for prepared, problems, rows_read, bytes_read in batches:
+            self.write(prepared, problems, rows_read, bytes_read)
+
+    def prepared_batches(
+        self, records: Iterator[Record], position: Callable[[], int]
+    ) -> Iterator[PreparedBatch]:
+        """Checked, placed batches, the last one possibly empty (it still moves the counters).
+        Touches no database, so it can run in another process."""
         batch: list[Record] = []
         for record in records:
             batch.append(record)
             if len(batch) >= self.batch_size:
-                self._batch(batch, position())
+                yield self._prepare_batch(batch, position())
                 batch = []
-        self._batch(batch, position())
+        yield self._prepare_batch(batch, position())
 
-    def _batch(self, batch: list[Record], bytes_read: int) -> None:
+    def _prepare_batch(self, batch: list[Record], bytes_read: int) -> PreparedBatch:
         now = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
         prepared, problems = self.prepare(batch, now)
         prepared = self.place(prepared, problems)
         problems.sort(key=lambda p: p.line)
-        self.write(prepared, problems, len(batch), bytes_read)
+        return prepared, problems, len(batch), bytes_read
+
+
+# (prepared rows, problems, rows read, bytes read so far)
+PreparedBatch = tuple[list[list[Any]], list[Problem], int, int]
+QUEUED_BATCHES = 2  # memory stays constant: the reader waits while two batches are unwritten
+
+
+def in_child_process(items: Iterator[PreparedBatch]) -> Iterator[PreparedBatch]:
+    """Produce ``items`` in a forked process and yield them here, in order.
+
+    The child inherits everything it needs (mapping, taxonomy, areas, the open file) and
+    never touches the database. An exception in the child is raised here; the child stops
+    when this generator is closed or when this process dies.
+    """
+    context = multiprocessing.get_context("fork")
+    queue: Any = context.Queue(maxsize=QUEUED_BATCHES)
+    child = context.Process(target=_produce, args=(items, queue, os.getpid()), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                kind, payload = queue.get(timeout=1)
+            except Empty:
+                if not child.is_alive():
+                    raise RuntimeError("the import's reader process stopped") from None
+                continue
+            if kind == "done":
+                return
+            if kind == "error":
+                raise payload
+            yield payload
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _produce(items: Iterator[PreparedBatch], queue: Any, parent: int) -> None:
+    try:
+        for item in items:
+            _put(queue, ("item", item), parent)
+        _put(queue, ("done", None), parent)
+    except BaseException as exc:  # every failure is the parent's to report
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        _put(queue, ("error", exc), parent)
+
+
+def _put(queue: Any, message: tuple[str, Any], parent: int) -> None:
+    """Wait for room in the queue, giving up if the parent has gone (killed mid-import)."""
+    while True:
+        try:
+            queue.put(message, timeout=1)
+            return
+        except Full:
+            if os.getppid() != parent:
+                os._exit(1)
 
 
 def open_text(stream: BinaryIO, encoding: str) -> TextIO:

@@ -12,8 +12,8 @@ non-sensitive category whose incidents are all non-sensitive. A cell holding an 
 that a mapping rule marked sensitive (a domestic assault, say) is left out of those views
 as a whole, so that subtracting the timed views from the monthly counts cannot reveal the
 day, the hour, the place or the number of sensitive incidents. Whether a cell is timed is
-read from the roll-ups too: ``HourlyPattern`` holds non-sensitive incidents only, so a cell
-is timed when its hourly rows add up to its monthly count.
+read from the same row: ``MonthlyCount.timed`` counts its non-sensitive incidents, so a cell
+is timed when that equals its count.
 
 The one exception to "roll-ups only" is the hexagon map and the incident list, which show
 generalised individual incidents (their H3 cells) and so read ``Incident``, restricted to
@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import h3
+import numpy as np
 from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from trustbridge.core.models import Area, Organization
+from trustbridge.transparency import rollups
 from trustbridge.transparency.models import (
-    DailyCount,
-    HourlyPattern,
     ImportRun,
     ImportStatus,
     Incident,
@@ -134,6 +134,7 @@ class Cell:
     category_id: int
     count: int
     sensitive: bool  # its category is sensitive
+    timed: int = 0  # how many of its incidents are not sensitive
 
 
 def _publish(cells: Iterable[Cell], k: int) -> Figure:
@@ -442,9 +443,9 @@ def _cells_between(f: StatsFilter, start: dt.date, end: dt.date) -> list[Cell]:
     if f.category_ids:
         query = query.filter(category_id__in=f.category_ids)
     return [
-        Cell(month, area_key, category_id, count, category_id in sensitive)
-        for month, area_key, category_id, count in query.values_list(
-            "month", "area_key", "category_id", "count"
+        Cell(month, area_key, category_id, count, category_id in sensitive, timed)
+        for month, area_key, category_id, count, timed in query.values_list(
+            "month", "area_key", "category_id", "count", "timed"
         )
     ]
 
@@ -507,30 +508,14 @@ def _figure_of(sums: Iterable[tuple[int, int]], k: int) -> Figure:
 
 
 def _timed_cells(f: StatsFilter) -> list[Cell]:
-    """Published cells of non-sensitive categories holding no sensitive incident.
-
-    HourlyPattern holds non-sensitive incidents only: a cell whose hourly rows add up to less
-    than its monthly count holds a sensitive one, and is left out of every timed view.
-    """
+    """Published cells of non-sensitive categories holding no sensitive incident."""
 
     def compute() -> list[Cell]:
         k = k_of(f)
-        candidates = [c for c in _cells_of(f) if not c.sensitive and _is_published(c, k)]
-        if not candidates:
-            return []
-        query = HourlyPattern.objects.filter(
-            organization=f.organization, month__gte=f.start, month__lt=f.end
-        )
-        if f.area_ids:
-            query = query.filter(area_key__in=f.area_ids)
-        if f.category_ids:
-            query = query.filter(category_id__in=f.category_ids)
-        hourly = {
-            (row["month"], row["area_key"], row["category_id"]): row["n"]
-            for row in query.values("month", "area_key", "category_id").annotate(n=Sum("count"))
-        }
         return [
-            c for c in candidates if hourly.get((c.month, c.area_key, c.category_id)) == c.count
+            c
+            for c in _cells_of(f)
+            if not c.sensitive and _is_published(c, k) and c.timed == c.count
         ]
 
     return _cached(f, "timed", compute)
@@ -547,56 +532,46 @@ def _dropped_cells(f: StatsFilter) -> list[Cell]:
     ]
 
 
-def _cells_condition(
-    cells: list[Cell], month_range: Any, area_field: str, category_field: str
-) -> Q:
-    """A condition matching the rows of ``cells``: one term per month and area."""
+def _cells_condition(cells: list[Cell], month_range: Any) -> Q:
+    """A condition matching the incidents of ``cells``: one term per month and area."""
     grouped: dict[tuple[dt.date, int], list[int]] = defaultdict(list)
     for c in cells:
         grouped[c.month, c.area_key].append(c.category_id)
     condition = Q(pk__in=[])
     for (month, area_key), category_ids in sorted(grouped.items()):
-        area = (
-            Q(**{f"{area_field}__isnull": True})
-            if area_key == 0 and area_field == "area_id"
-            else Q(**{area_field: area_key})
-        )
-        condition |= month_range(month) & area & Q(**{f"{category_field}__in": category_ids})
+        area = Q(area_id__isnull=True) if area_key == 0 else Q(area_id=area_key)
+        condition |= month_range(month) & area & Q(category_id__in=category_ids)
     return condition
 
 
-def _timed_rows(f: StatsFilter, model: Any, date_range: Q) -> Any:
-    """Rows of a roll-up table in the filter and of non-sensitive categories, before the
-    dropped cells are taken out."""
-    public_categories = [pk for pk, c in categories_of(f).items() if not c.sensitive]
-    if f.category_ids:
-        public_categories = [pk for pk in public_categories if pk in f.category_ids]
-    query = model.objects.filter(
-        date_range, organization=f.organization, category_id__in=public_categories
+def _public_category_ids(f: StatsFilter) -> list[int]:
+    """The filter's categories that are not sensitive."""
+    public = [pk for pk, c in categories_of(f).items() if not c.sensitive]
+    return [pk for pk in public if pk in f.category_ids] if f.category_ids else public
+
+
+def _timed_vectors(f: StatsFilter, name: str, length: int) -> dict[dt.date, np.ndarray]:
+    """The sum of a roll-up vector (``days`` or ``hours``) over the timed cells of each
+    month: the publication rule and the timed condition are read on the cells' own rows."""
+    sums: dict[dt.date, np.ndarray] = {}
+    if not _timed_cells(f):
+        return sums
+    query = MonthlyCount.objects.filter(
+        organization=f.organization,
+        month__gte=f.start,
+        month__lt=f.end,
+        category_id__in=_public_category_ids(f),
+        count__gte=max(k_of(f), 1),
+        timed=F("count"),
     )
     if f.area_ids:
         query = query.filter(area_key__in=f.area_ids)
-    return query
-
-
-def _timed_sums(
-    f: StatsFilter, model: Any, date_range: Q, month_range: Any, by: tuple[str, ...]
-) -> dict[Any, int]:
-    """Sums of a roll-up over timed cells, grouped ``by``: everything of non-sensitive
-    categories, minus the rows of dropped cells (a short, indexed second read)."""
-    sums: dict[Any, int] = defaultdict(int)
-    if not _timed_cells(f):
-        return sums
-    rows = _timed_rows(f, model, date_range)
-    for *key, n in rows.values(*by).annotate(n=Sum("count")).values_list(*by, "n"):
-        sums[tuple(key)] += n
-    dropped = _dropped_cells(f)
-    if dropped:
-        condition = _cells_condition(dropped, month_range, "area_key", "category_id")
-        for *key, n in (
-            rows.filter(condition).values(*by).annotate(n=Sum("count")).values_list(*by, "n")
-        ):
-            sums[tuple(key)] -= n
+    for month, data in query.values_list("month", name).iterator(chunk_size=2000):
+        counts = rollups.vector(data, length)
+        if month in sums:
+            sums[month] += counts
+        else:
+            sums[month] = counts
     return sums
 
 
@@ -639,7 +614,7 @@ def series(f: StatsFilter) -> list[tuple[dt.date, Figure]]:
     """Counts per week, month, quarter or year of the period, every bucket included.
 
     Months, quarters and years add up published base cells (sensitive categories included);
-    weeks come from DailyCount over timed cells only (see the module's notes), so their note
+    weeks add up the days of timed cells only (see the module's notes), so their note
     must say that sensitive offences are counted by month only.
     """
     k = k_of(f)
@@ -648,16 +623,11 @@ def series(f: StatsFilter) -> list[tuple[dt.date, Figure]]:
         for (month,), month_sums in _published_by(f, f.start, f.end, ("month",)).items():
             grouped[_bucket(month, f.unit)].append(month_sums)
         return [(b, _figure_of(grouped.get(b, []), k)) for b in _buckets(f)]
-    daily = _timed_sums(
-        f,
-        DailyCount,
-        Q(day__gte=f.start, day__lt=f.end),
-        lambda month: Q(day__gte=month, day__lt=add_months(month, 1)),
-        ("day",),
-    )
     sums: dict[dt.date, int] = defaultdict(int)
-    for (day,), n in daily.items():
-        sums[_bucket(day, "week")] += n
+    for month, days in _timed_vectors(f, "days", rollups.DAYS).items():
+        for offset in np.flatnonzero(days):
+            day = month + dt.timedelta(days=int(offset))
+            sums[_bucket(day, "week")] += int(days[offset])
     small = total(f).suppressed_cells
     return [(b, _figure(sums.get(b, 0), small, k)) for b in _buckets(f)]
 
@@ -803,15 +773,9 @@ def comparison(f: StatsFilter) -> Comparison:
 def pattern(f: StatsFilter) -> list[list[Figure]]:
     """Non-sensitive incidents by weekday (0 Monday) and hour of day, local time, timed cells only."""
     k = k_of(f)
-    sums = _timed_sums(
-        f,
-        HourlyPattern,
-        Q(month__gte=f.start, month__lt=f.end),
-        lambda month: Q(month=month),
-        ("weekday", "hour"),
-    )
+    hours = sum(_timed_vectors(f, "hours", rollups.HOURS).values(), np.zeros(rollups.HOURS))
     small = total(f).suppressed_cells
-    return [[_figure(sums.get((d, h), 0), small, k) for h in range(24)] for d in range(7)]
+    return [[_figure(int(hours[d * 24 + h]), small, k) for h in range(24)] for d in range(7)]
 
 
 def _incidents_in_timed_cells(f: StatsFilter) -> QuerySet[Incident]:
@@ -825,13 +789,10 @@ def _incidents_in_timed_cells(f: StatsFilter) -> QuerySet[Incident]:
             occurred_at__lt=local_midnight(organization, add_months(month, 1)),
         )
 
-    public_categories = [pk for pk, c in categories_of(f).items() if not c.sensitive]
-    if f.category_ids:
-        public_categories = [pk for pk in public_categories if pk in f.category_ids]
     query = Incident.objects.filter(
         organization=organization,
         sensitive=False,
-        category_id__in=public_categories,
+        category_id__in=_public_category_ids(f),
         occurred_at__gte=local_midnight(organization, f.start),
         occurred_at__lt=local_midnight(organization, f.end),
     )
@@ -839,7 +800,7 @@ def _incidents_in_timed_cells(f: StatsFilter) -> QuerySet[Incident]:
         query = query.filter(area_id__in=f.area_ids)
     dropped = _dropped_cells(f)
     if dropped:
-        query = query.exclude(_cells_condition(dropped, month_instants, "area_id", "category_id"))
+        query = query.exclude(_cells_condition(dropped, month_instants))
     return query
 
 

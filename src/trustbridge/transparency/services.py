@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 IMPORT_DIR = "imports"
+# From this size on, the file is read in a second process while batches are written; below
+# it, starting that process costs more than it saves.
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 
 
 def import_incidents(
@@ -80,7 +83,9 @@ def import_incidents(
         text = importer.open_text(stream, encoding)
         job = importer.Importer(organization, mapping, run, batch_size=batch_size)
         records = importer.READERS[mapping.format](text, mapping)
-        job.run_batches(records, lambda: stream.tell() - start)
+        job.run_batches(
+            records, lambda: stream.tell() - start, parallel=total >= PARALLEL_MIN_BYTES
+        )
     except importer.FileRefused as refused:
         ImportProblem.objects.create(
             run=run, line=0, field=refused.field[:100], reason=refused.reason
