@@ -128,6 +128,7 @@ def rollup_rows(org):
             c.timed,
             sorted(days_of(c).items()),
             sorted(hours_of(c).items()),
+            sorted(c.places.items()),
         )
         for c in MonthlyCount.objects.filter(organization=org, count__gt=0)
     )

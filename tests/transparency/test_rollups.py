@@ -6,6 +6,7 @@ import io
 from datetime import date, datetime
 
 import pytest
+from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,27 +26,36 @@ from trustbridge.transparency.rollups import Contribution
 from trustbridge.transparency.taxonomy import ensure_taxonomy
 
 
-def test_apply_adds_and_removes_contributions_to_a_cells_count_days_and_hours(organization, area):
+def test_apply_adds_and_removes_contributions_to_a_cells_count_days_hours_and_places(
+    organization, area
+):
     categories = ensure_taxonomy(organization)
     theft, homicide = categories["theft"].pk, categories["homicide"].pk
     evening = datetime(2024, 5, 6, 21, 30)  # noqa: DTZ001 - local time, a Monday
+    hexagon = "882b9bd3d1fffff"
     added = [
-        Contribution(evening, area.pk, theft, False),
-        Contribution(evening, area.pk, theft, False),
+        Contribution(evening, area.pk, theft, False, hexagon),
+        Contribution(evening, area.pk, theft, False, hexagon),
         Contribution(evening, 0, homicide, True),
     ]
 
     rollups.apply(organization, [], added)
-    rollups.apply(organization, [Contribution(evening, area.pk, theft, False)], [])
+    rollups.apply(organization, [Contribution(evening, area.pk, theft, False, hexagon)], [])
 
     cells = {
-        (c.month, c.area_key, c.category_id): (c.count, c.timed, days_of(c), hours_of(c))
+        (c.month, c.area_key, c.category_id): (
+            c.count,
+            c.timed,
+            days_of(c),
+            hours_of(c),
+            c.places,
+        )
         for c in MonthlyCount.objects.filter(organization=organization)
     }
-    # Sensitive incidents are never timed: the homicide has a day but no hour.
+    # Sensitive incidents are never timed or placed: the homicide has a day, no hour, no place.
     assert cells == {
-        (date(2024, 5, 1), area.pk, theft): (1, 1, {6: 1}, {(0, 21): 1}),
-        (date(2024, 5, 1), 0, homicide): (1, 0, {6: 1}, {}),
+        (date(2024, 5, 1), area.pk, theft): (1, 1, {6: 1}, {(0, 21): 1}, {hexagon: 1}),
+        (date(2024, 5, 1), 0, homicide): (1, 0, {6: 1}, {}, {}),
     }
 
 
@@ -123,3 +133,27 @@ def test_incremental_roll_ups_equal_a_rebuild_after_any_mix_of_imports(imports):
     incremental = rollup_rows(organization)
     rollups.rebuild(organization)
     assert incremental == rollup_rows(organization)
+
+
+def test_the_command_rebuilds_an_organisations_roll_up_from_its_incidents(organization, area):
+    text = HEADER + f"A1,2024-01-02 10:00,23H,1 Main St,{INSIDE},,no\n"
+    services.import_incidents(
+        actor=None,
+        organization=organization,
+        source=io.BytesIO(text.encode()),
+        mapping=load_mapping(TOWN_MAPPING),
+        source_name="t.csv",
+    )
+    expected = rollup_rows(organization)
+    MonthlyCount.objects.filter(organization=organization).update(count=99, timed=0)
+    out = io.StringIO()
+
+    call_command("rebuild-rollups", org=organization.slug, stdout=out)
+
+    assert rollup_rows(organization) == expected
+    assert out.getvalue() == f"1 roll-up cells rebuilt for {organization.slug}.\n"
+
+
+def test_the_rebuild_command_refuses_an_unknown_organisation(db):
+    with pytest.raises(CommandError, match="No organisation with the short name 'nowhere'"):
+        call_command("rebuild-rollups", org="nowhere")

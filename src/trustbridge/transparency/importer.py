@@ -1167,7 +1167,9 @@ class Importer:
                     untouched.append(old.pk)
                     continue
                 local = occurred[1]
-                delta[local.date(), local.hour, area_id or 0, category_id, sensitive] += 1
+                delta[
+                    local.date(), local.hour, area_id or 0, category_id, sensitive, cell or ""
+                ] += 1
                 if old is None:
                     new_rows.append((sid, *values))
                     continue
@@ -1179,6 +1181,7 @@ class Importer:
                     old.values[6] or 0,
                     old.values[5],
                     old.values[11],
+                    old.values[8],
                 ] -= 1
             created, updated = len(new_rows), len(changed_rows)
             self.writer.upsert(org_id, run_id, new_rows + changed_rows, created)

@@ -239,9 +239,10 @@ class MonthlyCount(models.Model):
     a cell keeps what the timed views need, so that they read one row per cell and check
     the publication rule on that same row: ``timed``, how many of its incidents are not
     sensitive; ``days``, its incidents per day of the month; and ``hours``, its
-    non-sensitive incidents per weekday and hour (Monday 00:00 first). Both vectors are
-    little-endian 32-bit counts (see ``rollups.vector``), so a year of cells adds up in
-    milliseconds and an import writes one row per touched cell.
+    non-sensitive incidents per weekday and hour (Monday 00:00 first); and ``places``, its
+    non-sensitive incidents per public H3 cell. Both vectors are little-endian 32-bit
+    counts (see ``rollups.vector``), so a year of cells adds up in milliseconds and an
+    import writes one row per touched cell.
     """
 
     organization = models.ForeignKey(
@@ -256,6 +257,7 @@ class MonthlyCount(models.Model):
     timed = models.IntegerField(default=0)
     days = models.BinaryField(default=bytes)
     hours = models.BinaryField(default=bytes)
+    places = models.JSONField(default=dict)
 
     class Meta:
         constraints = [

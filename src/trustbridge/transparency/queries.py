@@ -15,9 +15,9 @@ day, the hour, the place or the number of sensitive incidents. Whether a cell is
 read from the same row: ``MonthlyCount.timed`` counts its non-sensitive incidents, so a cell
 is timed when that equals its count.
 
-The one exception to "roll-ups only" is the hexagon map and the incident list, which show
-generalised individual incidents (their H3 cells) and so read ``Incident``, restricted to
-timed cells; no total or series is ever computed from ``Incident``.
+The one exception to "roll-ups only" is the list of generalised incidents, which reads
+``Incident``, restricted to timed cells; no total, series or map is ever computed from
+``Incident``.
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zoneinfo
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import h3
 import numpy as np
-from django.db.models import Case, Count, F, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, Max, Q, QuerySet, Sum, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -134,7 +134,7 @@ class Cell:
     category_id: int
     count: int
     sensitive: bool  # its category is sensitive
-    timed: int = 0  # how many of its incidents are not sensitive
+    timed: int  # how many of its incidents are not sensitive
 
 
 def _publish(cells: Iterable[Cell], k: int) -> Figure:
@@ -550,12 +550,11 @@ def _public_category_ids(f: StatsFilter) -> list[int]:
     return [pk for pk in public if pk in f.category_ids] if f.category_ids else public
 
 
-def _timed_vectors(f: StatsFilter, name: str, length: int) -> dict[dt.date, np.ndarray]:
-    """The sum of a roll-up vector (``days`` or ``hours``) over the timed cells of each
-    month: the publication rule and the timed condition are read on the cells' own rows."""
-    sums: dict[dt.date, np.ndarray] = {}
+def _timed_values(f: StatsFilter, name: str) -> Iterable[tuple[dt.date, Any]]:
+    """(month, ``name``) of each timed cell of the filter: the publication rule and the
+    timed condition are read on the cells' own rows."""
     if not _timed_cells(f):
-        return sums
+        return []
     query = MonthlyCount.objects.filter(
         organization=f.organization,
         month__gte=f.start,
@@ -566,7 +565,13 @@ def _timed_vectors(f: StatsFilter, name: str, length: int) -> dict[dt.date, np.n
     )
     if f.area_ids:
         query = query.filter(area_key__in=f.area_ids)
-    for month, data in query.values_list("month", name).iterator(chunk_size=2000):
+    return query.values_list("month", name).iterator(chunk_size=2000)
+
+
+def _timed_vectors(f: StatsFilter, name: str, length: int) -> dict[dt.date, np.ndarray]:
+    """The sum of a roll-up vector (``days`` or ``hours``) over the timed cells of each month."""
+    sums: dict[dt.date, np.ndarray] = {}
+    for month, data in _timed_values(f, name):
         counts = rollups.vector(data, length)
         if month in sums:
             sums[month] += counts
@@ -828,15 +833,13 @@ class HexCell:
 def hex_cells(f: StatsFilter) -> list[HexCell]:
     """Non-sensitive incidents of timed cells per public H3 cell, largest first."""
     k = k_of(f)
-    rows = (
-        _incidents_in_timed_cells(f)
-        .exclude(cell="")
-        .values("cell")
-        .annotate(n=Count("id"))
-        .values_list("cell", "n")
-    )
+    counts: Counter[str] = Counter()
+    for _month, places in _timed_values(f, "places"):
+        counts.update(places)
     found = []
-    for cell, n in rows:
+    for cell, n in counts.items():
+        if n <= 0:
+            continue
         try:
             centre = h3.cell_to_latlng(cell)
             boundary = tuple(h3.cell_to_boundary(cell))

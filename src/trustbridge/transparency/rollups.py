@@ -9,6 +9,7 @@ from its incidents, for repairs and to prove that the incremental path is right.
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable
@@ -34,10 +35,11 @@ class Contribution(NamedTuple):
     area_key: int  # the area's id, 0 for none
     category_id: int
     sensitive: bool
+    place: str = ""  # the public H3 cell, "" for none
 
 
-# (local date, hour, area_key, category_id, sensitive) → signed count
-DeltaKey = tuple[date, int, int, int, bool]
+# (local date, hour, area_key, category_id, sensitive, place) → signed count
+DeltaKey = tuple[date, int, int, int, bool, str]
 Delta = Counter[DeltaKey]
 CellKey = tuple[date, int, int]  # month, area_key, category_id
 
@@ -61,6 +63,7 @@ def add(delta: Delta, contribution: Contribution, sign: int = 1) -> None:
         contribution.area_key,
         contribution.category_id,
         contribution.sensitive,
+        contribution.place,
     )
     delta[key] += sign
 
@@ -88,6 +91,7 @@ class CellChanges:
     timed: np.ndarray  # (cells,)
     days: np.ndarray  # (cells, DAYS)
     hours: np.ndarray  # (cells, HOURS)
+    places: list[Counter[str]]
 
 
 def cell_changes(delta: Delta) -> CellChanges:
@@ -97,14 +101,20 @@ def cell_changes(delta: Delta) -> CellChanges:
     hour_slot: list[int] = []
     counts: list[int] = []
     timed: list[int] = []
+    places: list[Counter[str]] = []
     months: dict[date, date] = {}
-    for (day, hour, area_key, category_id, sensitive), count in delta.items():
+    for (day, hour, area_key, category_id, sensitive, place), count in delta.items():
         if not count:
             continue
         month = months.get(day)
         if month is None:
             month = months[day] = day.replace(day=1)
-        cell.append(index.setdefault((month, area_key, category_id), len(index)))
+        i = index.setdefault((month, area_key, category_id), len(index))
+        if i == len(places):
+            places.append(Counter())
+        if place and not sensitive:
+            places[i][place] += count
+        cell.append(i)
         day_slot.append(day.day - 1)
         hour_slot.append(day.weekday() * 24 + hour)
         counts.append(count)
@@ -123,11 +133,12 @@ def cell_changes(delta: Delta) -> CellChanges:
         hours.sum(axis=1),
         days,
         hours,
+        places,
     )
 
 
 TABLE = MonthlyCount._meta.db_table
-CELL_COLUMNS = ("month", "area_key", "category_id", "count", "timed", "days", "hours")
+CELL_COLUMNS = ("month", "area_key", "category_id", "count", "timed", "days", "hours", "places")
 STAGE = "tb_cell_stage"
 
 
@@ -162,7 +173,19 @@ def apply_delta(organization_id: int, delta: Delta) -> None:
                 days = days + vector(old[3], DAYS)
                 hours = hours + vector(old[4], HOURS)
             timed = int(changes.timed[i]) + (old[2] if old else 0)
-            kept.append((*key, count, timed, stored(days), stored(hours)))
+            places = changes.places[i]
+            if old is not None and old[5]:
+                places.update(json.loads(old[5]) if isinstance(old[5], str) else old[5])
+            kept.append(
+                (
+                    *key,
+                    count,
+                    timed,
+                    stored(days),
+                    stored(hours),
+                    json.dumps({p: n for p, n in sorted(places.items()) if n}),
+                )
+            )
         if emptied:
             cursor.execute(
                 f"DELETE FROM {TABLE} WHERE id IN ({', '.join(['%s'] * len(emptied))})",  # noqa: S608
@@ -172,7 +195,7 @@ def apply_delta(organization_id: int, delta: Delta) -> None:
             _write_postgres(cursor, organization_id, kept)
         elif kept:
             cursor.executemany(
-                _upsert_sql(f"VALUES (%s, {', '.join(['%s'] * 7)})"),
+                _upsert_sql(f"VALUES (%s, {', '.join(['%s'] * len(CELL_COLUMNS))})"),
                 [(organization_id, *row) for row in kept],
             )
 
@@ -193,7 +216,7 @@ def _write_postgres(cursor: Any, organization_id: int, rows: list[tuple[Any, ...
     raw = cursor.cursor
     raw.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (month date, area_key int, "
-        "category_id bigint, count int, timed int, days bytea, hours bytea) "
+        "category_id bigint, count int, timed int, days bytea, hours bytea, places jsonb) "
         "ON COMMIT DELETE ROWS"
     )
     with raw.copy(f"COPY {STAGE} FROM STDIN") as copy:
@@ -206,7 +229,7 @@ def _write_postgres(cursor: Any, organization_id: int, rows: list[tuple[Any, ...
 def _existing_cells(
     cursor: Any, organization_id: int, keys: list[CellKey]
 ) -> dict[CellKey, tuple[Any, ...]]:
-    """(id, count, timed, days, hours) of the stored cells among ``keys``: one read with a
+    """(id, count, timed, days, hours, places) of the stored cells among ``keys``: one read with a
     term per month (a superset of the touched cells, bounded by the areas and categories
     the batch touched that month)."""
     by_month: dict[date, tuple[set[int], set[int]]] = {}
@@ -223,7 +246,7 @@ def _existing_cells(
         )
         params += [month, *sorted(areas), *sorted(categories)]
     cursor.execute(
-        f"SELECT month, area_key, category_id, id, count, timed, days, hours FROM {TABLE} "  # noqa: S608
+        f"SELECT month, area_key, category_id, id, count, timed, days, hours, places FROM {TABLE} "  # noqa: S608
         f"WHERE organization_id = %s AND ({' OR '.join(terms)})",
         params,
     )
@@ -250,12 +273,12 @@ def rebuild(organization: Organization, chunk: int = 20_000) -> None:
     delta: Delta = Counter()
     rows = (
         Incident.objects.filter(organization=organization)
-        .values_list("occurred_at", "area_id", "category_id", "sensitive")
+        .values_list("occurred_at", "area_id", "category_id", "sensitive", "cell")
         .iterator(chunk_size=chunk)
     )
-    for occurred_at, area_id, category_id, sensitive in rows:
+    for occurred_at, area_id, category_id, sensitive, place in rows:
         local = local_time(occurred_at.replace(tzinfo=occurred_at.tzinfo or UTC), tz)
-        delta[local.date(), local.hour, area_id or 0, category_id, sensitive] += 1
+        delta[local.date(), local.hour, area_id or 0, category_id, sensitive, place] += 1
         if len(delta) >= chunk:
             apply_delta(organization.pk, delta)
             delta = Counter()

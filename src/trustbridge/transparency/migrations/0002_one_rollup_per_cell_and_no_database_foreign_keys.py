@@ -9,8 +9,9 @@ from django.db import migrations, models
 
 
 def fill_cells(apps, schema_editor):
-    """Recompute every cell's timed count and day and hour vectors from its incidents
-    (the layout of ``rollups``: little-endian 32-bit counts, 31 days, 168 weekday-hours)."""
+    """Recompute every cell's timed count, day and hour vectors and places from its
+    incidents (the layout of ``rollups``: little-endian 32-bit counts, 31 days, 168
+    weekday-hours; places as H3 cell → count of non-sensitive incidents)."""
     Organization = apps.get_model("core", "Organization")
     Incident = apps.get_model("transparency", "Incident")
     MonthlyCount = apps.get_model("transparency", "MonthlyCount")
@@ -18,19 +19,21 @@ def fill_cells(apps, schema_editor):
         tz = zoneinfo.ZoneInfo(organization.timezone)
         cells = {}
         rows = Incident.objects.filter(organization=organization).values_list(
-            "occurred_at", "area_id", "category_id", "sensitive"
+            "occurred_at", "area_id", "category_id", "sensitive", "cell"
         )
-        for occurred_at, area_id, category_id, sensitive in rows.iterator(chunk_size=20_000):
+        for occurred_at, area_id, category_id, sensitive, place in rows.iterator(chunk_size=20_000):
             local = occurred_at.replace(tzinfo=occurred_at.tzinfo or UTC).astimezone(tz)
             key = (local.date().replace(day=1), area_id or 0, category_id)
             cell = cells.get(key)
             if cell is None:
-                cell = cells[key] = [0, 0, np.zeros(31, np.int64), np.zeros(168, np.int64)]
+                cell = cells[key] = [0, 0, np.zeros(31, np.int64), np.zeros(168, np.int64), {}]
             cell[0] += 1
             cell[2][local.day - 1] += 1
             if not sensitive:
                 cell[1] += 1
                 cell[3][local.weekday() * 24 + local.hour] += 1
+                if place:
+                    cell[4][place] = cell[4].get(place, 0) + 1
         MonthlyCount.objects.filter(organization=organization).delete()
         MonthlyCount.objects.bulk_create(
             (
@@ -43,71 +46,120 @@ def fill_cells(apps, schema_editor):
                     timed=timed,
                     days=days.astype("<i4").tobytes(),
                     hours=hours.astype("<i4").tobytes(),
+                    places=dict(sorted(places.items())),
                 )
-                for (month, area_key, category_id), (count, timed, days, hours) in cells.items()
+                for (month, area_key, category_id), (
+                    count,
+                    timed,
+                    days,
+                    hours,
+                    places,
+                ) in cells.items()
             ),
             batch_size=1000,
         )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_audit_append_only'),
-        ('transparency', '0001_initial'),
+        ("core", "0002_audit_append_only"),
+        ("transparency", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monthlycount',
-            name='days',
+            model_name="monthlycount",
+            name="days",
             field=models.BinaryField(default=bytes),
         ),
         migrations.AddField(
-            model_name='monthlycount',
-            name='hours',
+            model_name="monthlycount",
+            name="hours",
             field=models.BinaryField(default=bytes),
         ),
         migrations.AddField(
-            model_name='monthlycount',
-            name='timed',
+            model_name="monthlycount",
+            name="timed",
             field=models.IntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='area',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.area'),
+            model_name="incident",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="core.area",
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='category',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='transparency.offencecategory'),
+            model_name="incident",
+            name="category",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="transparency.offencecategory",
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='import_run',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='transparency.importrun'),
+            model_name="incident",
+            name="import_run",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="transparency.importrun",
+            ),
         ),
         migrations.AlterField(
-            model_name='incident',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization'),
+            model_name="incident",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organization",
+            ),
         ),
         migrations.AlterField(
-            model_name='monthlycount',
-            name='category',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='transparency.offencecategory'),
+            model_name="monthlycount",
+            name="category",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="transparency.offencecategory",
+            ),
         ),
         migrations.AlterField(
-            model_name='monthlycount',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization'),
+            model_name="monthlycount",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="core.organization",
+            ),
         ),
         migrations.DeleteModel(
-            name='DailyCount',
+            name="DailyCount",
         ),
         migrations.DeleteModel(
-            name='HourlyPattern',
+            name="HourlyPattern",
+        ),
+        migrations.AddField(
+            model_name="monthlycount",
+            name="places",
+            field=models.JSONField(default=dict),
         ),
         migrations.RunPython(fill_cells, migrations.RunPython.noop),
     ]
