@@ -1093,15 +1093,15 @@ class Importer:
         return prepared
 
     def write(
-        self, prepared: list[list[Any]], problems: list[Problem], rows_read: int, bytes_read: int
+        self, ready: list[Ready], problems: list[Problem], rows_read: int, bytes_read: int
     ) -> None:
         """One transaction: incidents, roll-up deltas, problems and the run's counters."""
         org_id = self.organization.pk
         run_id = self.run.pk
         # Second occurrences of a source id inside the batch are refused.
         first_line: dict[str, int] = {}
-        unique: list[list[Any]] = []
-        for row in prepared:
+        unique: list[Ready] = []
+        for row in ready:
             if row[1] in first_line:
                 problems.append(
                     Problem(
@@ -1121,37 +1121,7 @@ class Importer:
         with transaction.atomic():
             self.writer.begin_batch(org_id)
             existing = self.writer.fetch(org_id, list(first_line))
-            for row in unique:
-                (
-                    line,
-                    sid,
-                    occurred,
-                    until,
-                    reported,
-                    code,
-                    desc,
-                    category_id,
-                    area_id,
-                    block,
-                    status,
-                    flags,
-                    sensitive,
-                    cell,
-                ) = row
-                values = (
-                    occurred[0],
-                    until,
-                    reported,
-                    code,
-                    desc,
-                    category_id,
-                    area_id or None,
-                    block,
-                    cell or "",
-                    status,
-                    flags,
-                    sensitive,
-                )
+            for line, sid, local, values in unique:
                 old = existing.get(sid)
                 if old is not None and old.run_id == run_id:
                     problems.append(
@@ -1166,9 +1136,8 @@ class Importer:
                 if old is not None and old.values == values:
                     untouched.append(old.pk)
                     continue
-                local = occurred[1]
                 delta[
-                    local.date(), local.hour, area_id or 0, category_id, sensitive, cell or ""
+                    local.date(), local.hour, values[6] or 0, values[5], values[11], values[8]
                 ] += 1
                 if old is None:
                     new_rows.append((sid, *values))
@@ -1235,13 +1204,59 @@ class Importer:
     def _prepare_batch(self, batch: list[Record], bytes_read: int) -> PreparedBatch:
         now = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
         prepared, problems = self.prepare(batch, now)
-        prepared = self.place(prepared, problems)
+        ready = ready_rows(self.place(prepared, problems))
         problems.sort(key=lambda p: p.line)
-        return prepared, problems, len(batch), bytes_read
+        return ready, problems, len(batch), bytes_read
 
 
-# (prepared rows, problems, rows read, bytes read so far)
-PreparedBatch = tuple[list[list[Any]], list[Problem], int, int]
+# (line, source id, local time, values as COLUMNS[1:]): a row as ``write`` takes it
+Ready = tuple[int, str, datetime, tuple[Any, ...]]
+# (ready rows, problems, rows read, bytes read so far)
+PreparedBatch = tuple[list[Ready], list[Problem], int, int]
+
+
+def ready_rows(prepared: list[list[Any]]) -> list[Ready]:
+    """Placed rows in the shape they are compared and stored in (done in the reader process,
+    to leave the writer as little as possible)."""
+    return [
+        (
+            line,
+            sid,
+            occurred[1],
+            (
+                occurred[0],
+                until,
+                reported,
+                code,
+                desc,
+                category_id,
+                area_id or None,
+                block,
+                cell or "",
+                status,
+                flags,
+                sensitive,
+            ),
+        )
+        for (
+            line,
+            sid,
+            occurred,
+            until,
+            reported,
+            code,
+            desc,
+            category_id,
+            area_id,
+            block,
+            status,
+            flags,
+            sensitive,
+            cell,
+        ) in prepared
+    ]
+
+
 QUEUED_BATCHES = 2  # memory stays constant: the reader waits while two batches are unwritten
 
 
