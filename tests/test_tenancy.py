@@ -27,8 +27,10 @@ open goes in OFFICER_PAGES; an API operation without a token, in PUBLIC_OPERATIO
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -42,6 +44,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import int_to_base36
+from PIL import Image
 
 from tests.conftest import TOTP_SECRET
 from tests.factories import MembershipFactory, UserFactory, square
@@ -59,10 +62,15 @@ from trustbridge.core.models import (
     OrganizationKind,
     Role,
 )
+from trustbridge.feedback import client_keys, intake, workflow
+from trustbridge.feedback.defaults import ensure_feedback_setup
+from trustbridge.feedback.models import CannedReply, Category, ClientKey, Holiday, Item, Team
 from trustbridge.transparency import initiatives as initiative_services
 from trustbridge.transparency.models import ImportRun, InitiativeUpdate, Milestone
 
 VICTIM_IP = "203.0.113.77"
+VICTIM_REPORTER = "reporter.hidden@victim-residents.example"
+VICTIM_FEEDBACK = "Hidden lane lamp flickers by number 12"
 INTRUDER_IP = "198.51.100.23"
 
 
@@ -82,6 +90,7 @@ class World:
     intruder_token: ApiToken
     intruder_secret: str
     resident: User
+    victim_item: Item
 
     def victim_markers(self, *, seen_by: User | None = None) -> list[str]:
         """What only the victim's staff may see (the viewer's own address excepted)."""
@@ -93,6 +102,8 @@ class World:
             self.victim_write_token.prefix,
             self.victim_read_token.prefix,
             VICTIM_IP,
+            VICTIM_REPORTER,
+            VICTIM_FEEDBACK,
         ]
 
     def intruder_markers(self) -> list[str]:
@@ -132,6 +143,32 @@ def _publish_initiatives(admin: User, organization: Organization, *, own: str = 
         if title == own:
             initiative_services.add_milestone(actor=admin, initiative=initiative, title="m")
             initiative_services.post_update(actor=admin, initiative=initiative, title="u", body="b")
+
+
+def _jpeg() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(buffer, "JPEG")
+    return SimpleUploadedFile("p.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _feedback(organization: Organization, admin: User, text: str, email: str) -> Item:
+    """An ordinary item with a photo, and a team, a canned reply and a holiday."""
+    ensure_feedback_setup(organization)
+    submitted = intake.submit_item(
+        actor=None,
+        organization=organization,
+        submission=intake.Submission(
+            kind="concern", category="safety", description=text, contact_email=email
+        ),
+        photos=[_jpeg()],
+    )
+    workflow.create_team(admin, organization, name="Harbour team")
+    workflow.create_canned_reply(
+        admin, organization, title="Thanks", text_en="Thank you.", text_fr="", text_es=""
+    )
+    workflow.add_holiday(admin, organization, day=date(2030, 1, 1), name="New year")
+    client_keys.issue_key(admin, organization, "Civic app")
+    return submitted.item
 
 
 def build_world() -> World:
@@ -182,6 +219,7 @@ def build_world() -> World:
             actor=admin, organization=victim, name="Victim dashboard", scope="read"
         )
         _publish_initiatives(admin, victim, own="Victim patrols")
+        victim_item = _feedback(victim, admin, VICTIM_FEEDBACK, VICTIM_REPORTER)
     finally:
         client_ip.reset(reset)
 
@@ -212,6 +250,7 @@ def build_world() -> World:
             actor=intruder, organization=intruder_org, name="Intruder sync", scope="write"
         )
         _publish_initiatives(intruder, intruder_org)
+        _feedback(intruder_org, intruder, "Intruder's own feedback", "someone@example.org")
     finally:
         client_ip.reset(reset)
 
@@ -230,6 +269,7 @@ def build_world() -> World:
         intruder_token=intruder_token,
         intruder_secret=intruder_secret,
         resident=_person("resident@example.org"),
+        victim_item=victim_item,
     )
 
 
@@ -379,6 +419,8 @@ ATTACK_JSON = {
     "description": "seized",
     "population": 1,
     "geometry": square(-79.2, 43.8),
+    "status": "acknowledged",
+    "text": "Seized by intruder",
 }
 
 
@@ -407,6 +449,7 @@ class Open:
 PUBLIC_PAGE = "a public page of the organisation; it shows only that organisation's public data"
 ALLAUTH = "django-allauth: "
 PERSONAL = "the visitor's own account; it shows and changes only the visitor's own data: "
+OPEN311 = "Open311 GeoReport v2 (public by the spec): "
 
 # Every route that is not a staff page (those are found by their @staff_view guard) and not an
 # API operation (those come from the OpenAPI schema). Keep the reason true when you add one.
@@ -500,6 +543,76 @@ PUBLIC_ROUTES: dict[str, Open] = {
         "the photo of a published initiative's update; the victim's update has none",
         (404, 405),
         (404, 405),
+    ),
+    "feedback:new": Open(
+        "the feedback form: anyone may send feedback without an account; showing it writes "
+        "nothing, and the attack fills the hidden robot field (`website`), which stores "
+        "nothing and answers with the usual redirect",
+        (200, 302),
+        (200, 302),
+    ),
+    "feedback:track": Open(
+        "a resident's private tracking page: the secret in the address is the capability; "
+        "the test holds a wrong one, which gives the same 404 as an unknown reference",
+        (404, 404),
+        (404, 404),
+    ),
+    "feedback:track_signed": Open(
+        "a signed link from an update e-mail: the token in the query is the capability; "
+        "without one (or with a forged one) it gives the same 404 as an unknown reference",
+        (404, 404),
+        (404, 404),
+    ),
+    "feedback:survey": Open(
+        "the survey link e-mailed to a resident: the secret in the address is the "
+        "capability; a wrong one gives the same 404 as an unknown reference",
+        (404, 404),
+        (404, 404),
+    ),
+    "feedback:accountability": Open(
+        PUBLIC_PAGE + ": response-time figures by category, area and month, computed from items; "
+        "complaints about conduct only by category",
+        (200, 405),
+        (200, 405),
+    ),
+    "feedback:public_items": Open(
+        PUBLIC_PAGE + ": items a moderator approved for publication (never conduct complaints), "
+        "with their moderated text, statuses and redacted public replies only",
+        (200, 405),
+        (200, 405),
+    ),
+    "feedback:public_item": Open(
+        PUBLIC_PAGE + ": one approved item by reference; the victim's item is not approved, so it "
+        "is not found, like another organisation's",
+        (404, 405),
+        (404, 405),
+    ),
+    "feedback:compliments": Open(
+        PUBLIC_PAGE + ": compliments a moderator approved for publication", (200, 405), (200, 405)
+    ),
+    "open311:discovery": Open(
+        OPEN311 + "where the endpoint is and how to ask for a key; no data", (200, 405), (200, 405)
+    ),
+    "open311:services": Open(
+        OPEN311 + "the service list; without jurisdiction_id, 400", (400, 405), (400, 405)
+    ),
+    "open311:service_definition": Open(
+        OPEN311 + "a service definition; without jurisdiction_id, 400", (400, 405), (400, 405)
+    ),
+    "open311:requests": Open(
+        OPEN311 + "GET: public facts of requests (never contacts, points, addresses or conduct "
+        "complaints); POST: needs a jurisdiction's client api_key; without jurisdiction_id, 400 "
+        "and nothing stored (CSRF-exempt: the api_key is the credential)",
+        (400, 400),
+        (400, 400),
+    ),
+    "open311:request": Open(
+        OPEN311 + "one request's public facts; without jurisdiction_id, 400", (400, 405), (400, 405)
+    ),
+    "open311:token": Open(
+        OPEN311 + "tokens are never issued (realtime); without jurisdiction_id, 400",
+        (400, 405),
+        (400, 405),
     ),
     "logo": Open(
         "organisation logos are public files; only logos/ is served, and the test storage "
@@ -660,6 +773,17 @@ PARAMETERS: dict[str, Any] = {
     "milestone_id": lambda w: Milestone.objects.get(initiative__organization=w.victim).pk,
     "update_id": lambda w: InitiativeUpdate.objects.get(initiative__organization=w.victim).pk,
     "token": lambda w: "forged-token",
+    # The victim's ordinary feedback item (with a photo) and its feedback settings.
+    "reference": lambda w: w.victim_item.reference,
+    "photo_id": lambda w: w.victim_item.photos.get().pk,
+    "category_id": lambda w: Category.objects.filter(organization=w.victim).first().pk,
+    "team_id": lambda w: Team.objects.get(organization=w.victim).pk,
+    "canned_id": lambda w: CannedReply.objects.get(organization=w.victim).pk,
+    "holiday_id": lambda w: Holiday.objects.get(organization=w.victim).pk,
+    "key_id": lambda w: ClientKey.objects.get(organization=w.victim).pk,
+    "format": lambda w: "xml",
+    "service_code": lambda w: "safety",
+    "service_request_id": lambda w: w.victim_item.reference,
 }
 SHARED_SLUGS = {"initiative_slug": "harbour-watch", "story_slug": "harbour-story"}
 
@@ -686,6 +810,16 @@ OFFICER_PAGES = frozenset(
         "core:staff_dashboard",
         "transparency:staff_initiatives",
         "transparency:staff_initiative_create",
+        # Officers work ordinary feedback.
+        "feedback:staff_inbox",
+        "feedback:staff_bulk",
+        "feedback:staff_item",
+        "feedback:staff_item_reply",
+        "feedback:staff_item_note",
+        "feedback:staff_item_status",
+        "feedback:staff_item_assign",
+        "feedback:staff_item_merge",
+        "feedback:staff_photo",
     }
 )
 
@@ -812,7 +946,21 @@ PUBLIC_OPERATIONS: dict[str, str] = {
     "trustbridge_transparency_api_public_get_initiative": (
         "one published initiative; an unpublished one is not found"
     ),
+    "trustbridge_feedback_api_submit": (
+        "residents send feedback without an account (the form's checks and rate limits)"
+    ),
+    "trustbridge_feedback_api_track": (
+        "one's own item, only with its private secret in X-Tracking-Secret; 404 without"
+    ),
+    "trustbridge_feedback_api_list_public_items": (
+        "approved public items only, never conduct complaints"
+    ),
 }
+# Public operations that write, and what the attack body gets from them: its kind is not a
+# kind of feedback, so it is refused (400, the field named) and nothing is stored.
+PUBLIC_WRITES = {"trustbridge_feedback_api_submit": 400}
+# Public operations whose answer to the test's requests is not 200.
+PUBLIC_STATUS = {**PUBLIC_WRITES, "trustbridge_feedback_api_track": 404}
 
 NO_TOKEN, SESSION_ONLY, INTRUDER_TOKEN, INTRUDER_TOKEN_AT_HOME, VICTIM_READ_TOKEN = (
     "no-token",
@@ -826,8 +974,10 @@ NO_TOKEN, SESSION_ONLY, INTRUDER_TOKEN, INTRUDER_TOKEN_AT_HOME, VICTIM_READ_TOKE
 def test_every_api_operation_without_a_token_is_listed_as_public():
     public = sorted(op.operation_id for op in OPERATIONS if not op.secured)
     assert public == sorted(PUBLIC_OPERATIONS)
-    # Public writes would need expectations of their own here.
-    assert [op.operation_id for op in OPERATIONS if not op.secured and op.writes] == []
+    # Public writes need expectations of their own, in PUBLIC_WRITES.
+    assert sorted(op.operation_id for op in OPERATIONS if not op.secured and op.writes) == sorted(
+        PUBLIC_WRITES
+    )
 
 
 def _operation_cases() -> list[Any]:
@@ -888,8 +1038,8 @@ def test_api_operations_refuse_other_organisations_and_missing_tokens(world, op,
 
     if actor == INTRUDER_TOKEN_AT_HOME:  # the intruder's own organisation, victim's objects
         assert response.status_code == 404
-    elif not op.secured:
-        assert response.status_code == 200  # public data, for anyone
+    elif not op.secured:  # public data for anyone, or a public write refused as listed
+        assert response.status_code == PUBLIC_STATUS.get(op.operation_id, 200)
     elif actor in (NO_TOKEN, SESSION_ONLY):
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == "Bearer"
@@ -932,7 +1082,10 @@ PUBLIC_VIEWS = [
 ] + [
     pytest.param(PublicView(operation=op), id=f"GET {op.path}")
     for op in OPERATIONS
-    if not op.secured and "slug" in op.parameters
+    if not op.secured
+    and "slug" in op.parameters
+    and op.method == "get"
+    and op.operation_id not in PUBLIC_STATUS
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trustbridge.core.api import router as core_router
 from trustbridge.core.api_base import TrustbridgeAPI, default_throttles, install_error_handlers
+from trustbridge.feedback.api import router as feedback_router
 from trustbridge.transparency.api_imports import router as imports_router
 from trustbridge.transparency.api_public import router as transparency_router
 
@@ -23,3 +24,4 @@ install_error_handlers(api)
 api.add_router("", core_router)
 api.add_router("", transparency_router)
 api.add_router("", imports_router)
+api.add_router("", feedback_router)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "trustbridge.accounts",
     "trustbridge.core",
     "trustbridge.transparency",
+    "trustbridge.feedback",
     "trustbridge.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -193,7 +194,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Request bodies: Django's own limits plus our middleware's hard cap on any body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-TRUSTBRIDGE_MAX_REQUEST_BYTES = env.int("TRUSTBRIDGE_MAX_REQUEST_BYTES", 10 * 1024 * 1024)
+TRUSTBRIDGE_MAX_REQUEST_BYTES = env.int("TRUSTBRIDGE_MAX_REQUEST_BYTES", 32 * 1024 * 1024)
+TRUSTBRIDGE_OPEN311_POSTS_PER_MINUTE = env.int("TRUSTBRIDGE_OPEN311_POSTS_PER_MINUTE", default=60)
 
 # E-mail: console in the demo, SMTP (or anything else) by EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -260,3 +262,7 @@ LOGGING = {
 
 # Absolute links in e-mails.
 TRUSTBRIDGE_BASE_URL = env.str("TRUSTBRIDGE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# The feedback inbox's covering index carries extra columns on PostgreSQL only; on SQLite
+# the same index simply has none, which is what we want.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

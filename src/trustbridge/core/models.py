@@ -117,10 +117,11 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     OFFICER = "officer", _("Officer")
     MODERATOR = "moderator", _("Moderator")
+    STANDARDS = "standards", _("Professional standards")
     PARTNER = "partner", _("Partner")
 
 
-STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.MODERATOR})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.MODERATOR, Role.STANDARDS})
 
 
 class Membership(models.Model):

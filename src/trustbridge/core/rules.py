@@ -120,3 +120,54 @@ def can_change_initiative(user: Actor, initiative: Any) -> bool:
     if initiative.published:
         return can_publish_initiatives(user, organization)
     return can_manage_initiatives(user, organization)
+
+
+# Feedback ----------------------------------------------------------------------------------
+# Conduct complaints are a restricted queue: only professional standards (and admins, who
+# appoint them) see them, and never the staff member the complaint is about.
+
+FEEDBACK_WORKERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.MODERATOR})
+
+
+def can_work_feedback(user: Actor, organization: Organization) -> bool:
+    """See the inbox of ordinary feedback, reply, note, change status, assign, merge."""
+    return _has_role(user, organization, FEEDBACK_WORKERS)
+
+
+def can_work_conduct_complaints(user: Actor, organization: Organization) -> bool:
+    """See and work the restricted queue of complaints about conduct."""
+    return _has_role(user, organization, {Role.ADMIN, Role.STANDARDS})
+
+
+def can_enter_feedback(user: Actor, organization: Organization) -> bool:
+    """Open the feedback area: its ordinary inbox or the conduct queue."""
+    return can_work_feedback(user, organization) or can_work_conduct_complaints(user, organization)
+
+
+def can_manage_client_keys(user: Actor, organization: Organization) -> bool:
+    """Issue and revoke the Open311 keys of applications that submit for residents."""
+    return _has_role(user, organization, {Role.ADMIN})
+
+
+def can_see_feedback_item(user: Actor, item: Any) -> bool:
+    """An item's staff page: by its queue, and never for the staff member it is about."""
+    if item.subject_id is not None and item.subject_id == getattr(user, "pk", None):
+        return False
+    if item.kind == "conduct":
+        return can_work_conduct_complaints(user, item.organization)
+    return can_work_feedback(user, item.organization)
+
+
+def can_moderate_feedback(user: Actor, organization: Organization) -> bool:
+    """Approve what goes on the public accountability page, with personal details redacted."""
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR, Role.MODERATOR})
+
+
+def can_configure_feedback(user: Actor, organization: Organization) -> bool:
+    """Categories and their targets, the calendar, teams and canned replies."""
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR})
+
+
+def is_escalation_contact(user: Actor, organization: Organization) -> bool:
+    """Who is e-mailed when ordinary items approach or pass their targets."""
+    return _has_role(user, organization, {Role.SUPERVISOR})

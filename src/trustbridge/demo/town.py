@@ -15,7 +15,7 @@ from django.db import transaction
 from trustbridge.accounts.models import User
 from trustbridge.core import services
 from trustbridge.core.models import Area, AreaKind, Organization, OrganizationKind, Role
-from trustbridge.demo import incidents, initiatives
+from trustbridge.demo import feedback, incidents, initiatives
 
 SEED = 20261126
 DEMO_PASSWORD = "riverside-demo-2026"
@@ -73,6 +73,7 @@ PEOPLE = [
     DemoPerson("supervisor@riverside.example", "Sam Okafor", "riverside-police", Role.SUPERVISOR),
     DemoPerson("officer@riverside.example", "Jo Tremblay", "riverside-police", Role.OFFICER),
     DemoPerson("moderator@riverside.example", "Lee Chen", "riverside-police", Role.MODERATOR),
+    DemoPerson("standards@riverside.example", "Robin Ali", "riverside-police", Role.STANDARDS),
     DemoPerson(
         "partner@riverside.example", "Riverside High School", "riverside-police", Role.PARTNER
     ),
@@ -200,4 +201,5 @@ def build() -> list[DemoPerson]:
     today = incidents.local_today(police)
     initiatives.build(police, users["supervisor@riverside.example"], today)
     incidents.build(police, today=today)
+    feedback.build(police, users)
     return PEOPLE

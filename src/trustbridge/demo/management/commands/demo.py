@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from trustbridge.core.models import Organization
 from trustbridge.demo import town
+from trustbridge.feedback.models import Item
 from trustbridge.transparency.models import Incident, Initiative
 
 
@@ -36,6 +37,10 @@ class Command(BaseCommand):
             f"{police.name}: {Incident.objects.filter(organization=police).count():,} incidents "
             f"over two years and {Initiative.objects.filter(organization=police).count()} "
             f"initiatives at /o/{police.slug}/transparency/"
+        )
+        self.stdout.write(
+            f"{Item.objects.filter(organization=police).count():,} pieces of resident feedback "
+            f"over a year at /o/{police.slug}/accountability/"
         )
         self.stdout.write(f"Every demo account's password: {town.DEMO_PASSWORD}")
         self.stdout.write(

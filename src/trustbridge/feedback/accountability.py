@@ -1,0 +1,731 @@
+"""The public accountability figures and lists: reads only.
+
+Figures
+-------
+For the items *received* in a period (whole months of the organisation's local time), by
+category and by area, and month by month:
+
+- **received**: every item, whatever became of it;
+- **time to acknowledge / to resolve**: business hours the clock ran (see ``targets``), for
+  the items whose clock has stopped. Items closed as a duplicate of another are left out of
+  the time to resolve (the original carries the answer). The median and the 90th percentile
+  are nearest-rank: "half were acknowledged within X business hours", "nine in ten within
+  Y". Times are grouped by the precision shown (0.1 h under 10 h, then whole hours, then
+  tens and hundreds of hours) and rounded *up*, so each sentence stays true;
+- **share within target**: of the items whose clock stopped, plus the open items already
+  past their target (which can no longer meet it), the share whose clock stopped within the
+  target of their category. Items waiting for the resident are left out while they wait.
+
+Every figure carries its base (how many items it is computed from). A figure computed from
+fewer than ``MIN_BASE`` items is not published ("too few to say").
+
+Complaints about conduct are counted by category only: they are in the totals, the monthly
+trend and their category's row, never in an area's row, never listed.
+
+How it is read
+--------------
+One "cell" per month x category x area holds the counts and the two histograms of stopped
+times; every figure is a sum of cells. ``_cells`` builds them with plain aggregate queries
+over ``Item``, which takes seconds at a million items: a roll-up table holding exactly these
+cells (one row per month, refreshed by a timer, with the count of open items past their
+target judged at refresh time, since it changes with the clock alone) is to replace that one
+function, and this plain version stays as the reference it is tested against.
+
+Lists
+-----
+Only items a moderator approved for publication (``Moderation.APPROVED``), never conduct
+complaints, showing their category, area, month, status timeline (statuses and dates, not
+the reasons staff wrote), the moderated ``public_text`` and the public replies (passed
+through ``abuse.redact`` on the way out, since replies are not moderated). Never names,
+contacts, photos, addresses or points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Ceil
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from trustbridge.core.models import Area, Organization
+from trustbridge.feedback import abuse
+from trustbridge.feedback.defaults import category_label
+from trustbridge.feedback.models import (
+    Category,
+    CloseReason,
+    Event,
+    EventKind,
+    Holiday,
+    Item,
+    Kind,
+    Moderation,
+    Status,
+)
+from trustbridge.feedback.targets import Calendar
+from trustbridge.transparency.queries import (
+    add_months,
+    month_start,
+    preset_period,
+    recent_quarters,
+)
+
+MIN_BASE = 5  # fewer items than this: "too few to say"
+TREND_MONTHS = 12
+DEFAULT_PERIOD = "last-12-months"
+PRESETS = ("last-12-months", "this-year", "last-year")
+PAGE_SIZE = 20
+RUNNING = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)  # clocks that run
+
+
+# Hours, grouped by the precision shown ----------------------------------------------------
+
+
+def rounded_up(hours: float) -> float:
+    """Business hours rounded up to the precision the page shows (Python twin of ``_bin``)."""
+    if hours <= 0:
+        return 0.0
+    for limit, step in _STEPS:
+        if limit is None or hours < limit:
+            return math.ceil(hours / step - 1e-9) * step
+    raise AssertionError("unreachable")
+
+
+_STEPS: tuple[tuple[float | None, float], ...] = (
+    (10.0, 0.1),
+    (100.0, 1.0),
+    (1000.0, 10.0),
+    (None, 100.0),
+)
+
+
+def _bin(field_name: str) -> Case:
+    """SQL: the hours of ``field_name`` rounded up as ``rounded_up`` does."""
+    hours = F(field_name)
+    whens = [When(**{f"{field_name}__lte": 0}, then=Value(0.0))]
+    for limit, step in _STEPS[:-1]:
+        whens.append(
+            When(
+                **{f"{field_name}__lt": limit},
+                then=Ceil(hours / Value(step) - Value(1e-9)) * Value(step),
+            )
+        )
+    last = _STEPS[-1][1]
+    return Case(
+        *whens,
+        default=Ceil(hours / Value(last) - Value(1e-9)) * Value(last),
+        output_field=FloatField(),
+    )
+
+
+def format_hours(hours: float) -> str:
+    """6.5, 12, 140: one decimal under ten hours, whole numbers above."""
+    if hours < 10:
+        return formats.number_format(round(hours, 1), 1)
+    return formats.number_format(round(hours), 0, force_grouping=True)
+
+
+# Figures ----------------------------------------------------------------------------------
+
+
+def nearest_rank(histogram: Mapping[float, int], share: float) -> float | None:
+    """The smallest value such that at least ``share`` of the counted items are at or below it."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    rank = max(1, math.ceil(share * total - 1e-9))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return max(histogram)
+
+
+@dataclass
+class Clock:
+    """One target's figures over a group of items."""
+
+    stopped: int = 0  # clocks that stopped: the base of the median and 90th percentile
+    within: int = 0  # of which within target
+    late_open: int = 0  # still running, already past the target
+    histogram: Counter[float] = field(default_factory=Counter)
+
+    def add(self, other: Clock) -> None:
+        self.stopped += other.stopped
+        self.within += other.within
+        self.late_open += other.late_open
+        self.histogram.update(other.histogram)
+
+    @property
+    def judged(self) -> int:
+        """The base of the share within target."""
+        return self.stopped + self.late_open
+
+    @property
+    def times_shown(self) -> bool:
+        return self.stopped >= MIN_BASE
+
+    @property
+    def share_shown(self) -> bool:
+        return self.judged >= MIN_BASE
+
+    @property
+    def median(self) -> float | None:
+        return nearest_rank(self.histogram, 0.5) if self.times_shown else None
+
+    @property
+    def p90(self) -> float | None:
+        return nearest_rank(self.histogram, 0.9) if self.times_shown else None
+
+    @property
+    def share(self) -> float | None:
+        """Percent within target, or None when too few items to say."""
+        return 100.0 * self.within / self.judged if self.share_shown else None
+
+    @property
+    def median_text(self) -> str:
+        return format_hours(self.median) if self.median is not None else ""
+
+    @property
+    def p90_text(self) -> str:
+        return format_hours(self.p90) if self.p90 is not None else ""
+
+    @property
+    def share_text(self) -> str:
+        share = self.share
+        return "" if share is None else formats.number_format(round(share), 0) + " %"
+
+
+@dataclass
+class Figures:
+    """Everything published about one group of items (a category, an area, a month, all)."""
+
+    received: int = 0
+    acknowledge: Clock = field(default_factory=Clock)
+    resolve: Clock = field(default_factory=Clock)
+
+    def add(self, cell: Cell) -> None:
+        self.received += cell.received
+        self.acknowledge.add(cell.acknowledge)
+        self.resolve.add(cell.resolve)
+
+
+@dataclass
+class Cell:
+    """The base of every figure: items received in one month, of one category, in one area
+    (None for no area, and always None for complaints about conduct)."""
+
+    month: dt.date
+    category_id: int
+    area_id: int | None
+    conduct: bool
+    received: int = 0
+    acknowledge: Clock = field(default_factory=Clock)
+    resolve: Clock = field(default_factory=Clock)
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    figures: Figures
+    category: Category | None = None
+    area: Area | None = None
+    month: dt.date | None = None
+
+
+# The filter -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountabilityFilter:
+    """What a visitor asked for: a period of whole months, a category, an area.
+
+    ``now`` is the instant the open items are judged at; ``notices`` say what was wrong in
+    the request and what was used instead.
+    """
+
+    organization: Organization
+    start: dt.date
+    end: dt.date  # exclusive
+    period: str
+    now: dt.datetime
+    category: Category | None = None
+    area: Area | None = None
+    notices: tuple[str, ...] = ()
+    categories: tuple[Category, ...] = ()
+    areas: tuple[Area, ...] = ()
+
+    @classmethod
+    def from_params(
+        cls,
+        organization: Organization,
+        params: Mapping[str, Any],
+        *,
+        now: dt.datetime | None = None,
+    ) -> AccountabilityFilter:
+        """Read ``period`` (last-12-months, this-year, last-year or a quarter such as
+        2025-q2), ``category`` (a category code) and ``area`` (an area short name); anything
+        unknown falls back to everything, with a notice."""
+        now = now or timezone.now()
+        today = local_today_at(organization, now)
+        notices: list[str] = []
+        period = _text(params, "period").lower() or DEFAULT_PERIOD
+        found = preset_period(period, today)
+        if found is None:
+            notices.append(
+                _("“%(value)s” is not a period we know; showing the last 12 months.")
+                % {"value": period}
+            )
+            period = DEFAULT_PERIOD
+        this_month = month_start(today)
+        start, end = found or (add_months(this_month, -12), this_month)
+
+        choice = ListFilter.from_params(organization, params, listing=False)
+        return cls(
+            organization,
+            start,
+            end,
+            period,
+            now,
+            choice.category,
+            choice.area,
+            (*notices, *choice.notices),
+            choice.categories,
+            choice.areas,
+        )
+
+    @property
+    def trend_start(self) -> dt.date:
+        return add_months(self.end, -TREND_MONTHS)
+
+    @property
+    def conduct_only(self) -> bool:
+        return self.category is not None and self.category.kind == Kind.CONDUCT
+
+    def query(self) -> dict[str, str]:
+        """The filter as URL parameters (defaults left out)."""
+        params = {}
+        if self.period != DEFAULT_PERIOD:
+            params["period"] = self.period
+        if self.category is not None:
+            params["category"] = self.category.code
+        if self.area is not None:
+            params["area"] = self.area.slug
+        return params
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """A category and an area chosen from the organisation's, for the figures and the lists.
+
+    ``categories`` and ``areas`` are the choices offered; the lists never offer conduct
+    categories, since complaints about conduct are never listed.
+    """
+
+    category: Category | None
+    area: Area | None
+    notices: tuple[str, ...]
+    categories: tuple[Category, ...]
+    areas: tuple[Area, ...]
+
+    @classmethod
+    def from_params(
+        cls, organization: Organization, params: Mapping[str, Any], *, listing: bool = True
+    ) -> ListFilter:
+        """Read ``category`` (a category code) and ``area`` (an area short name); anything
+        unknown falls back to everything, with a notice."""
+        notices: list[str] = []
+        categories = tuple(
+            Category.objects.filter(organization=organization).order_by("position", "name", "id")
+        )
+        areas = tuple(Area.objects.filter(organization=organization).order_by("name", "id"))
+        category = None
+        code = _text(params, "category")
+        if code:
+            category = next((c for c in categories if c.code == code), None)
+            if category is None:
+                notices.append(
+                    _("There is no category “%(value)s”; showing every category.") % {"value": code}
+                )
+            elif listing and category.kind == Kind.CONDUCT:
+                notices.append(
+                    _(
+                        "Complaints about conduct are counted in the figures but never listed "
+                        "one by one; showing every category."
+                    )
+                )
+                category = None
+        if listing:
+            categories = tuple(c for c in categories if c.kind != Kind.CONDUCT)
+        area = None
+        slug = _text(params, "area")
+        if slug:
+            area = next((a for a in areas if a.slug == slug), None)
+            if area is None:
+                notices.append(
+                    _("There is no area “%(value)s”; showing every area.") % {"value": slug}
+                )
+        return cls(category, area, tuple(notices), categories, areas)
+
+    def query(self) -> dict[str, str]:
+        params = {}
+        if self.category is not None:
+            params["category"] = self.category.code
+        if self.area is not None:
+            params["area"] = self.area.slug
+        return params
+
+
+def _text(params: Mapping[str, Any], name: str) -> str:
+    value = params.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def local_today_at(organization: Organization, now: dt.datetime) -> dt.date:
+    return now.astimezone(zoneinfo.ZoneInfo(organization.timezone)).date()
+
+
+def period_choices(organization: Organization, now: dt.datetime) -> list[tuple[str, str]]:
+    """The periods a visitor can choose, by their URL value."""
+    choices = [
+        ("last-12-months", _("Last 12 months")),
+        ("this-year", _("This year")),
+        ("last-year", _("Last year")),
+    ]
+    for key, start in recent_quarters(local_today_at(organization, now)):
+        choices.append(
+            (
+                key,
+                _("Quarter %(n)s of %(year)s")
+                % {"n": (start.month - 1) // 3 + 1, "year": start.year},
+            )
+        )
+    return choices
+
+
+def period_label(start: dt.date, end: dt.date) -> str:
+    last = add_months(end, -1)
+    if start == last:
+        return formats.date_format(start, "YEAR_MONTH_FORMAT")
+    return _("%(start)s to %(end)s") % {
+        "start": formats.date_format(start, "YEAR_MONTH_FORMAT"),
+        "end": formats.date_format(last, "YEAR_MONTH_FORMAT"),
+    }
+
+
+# Cells ------------------------------------------------------------------------------------
+
+
+def _instant(organization: Organization, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(organization.timezone))
+
+
+def _cells(f: AccountabilityFilter) -> list[Cell]:
+    """The filter's cells over the period and the trend's twelve months.
+
+    Three aggregate queries over the items received in that span: counts, and the
+    histograms of the two clocks' stopped times.
+    """
+    first = min(f.start, f.trend_start)
+    months = []
+    month = first
+    while month < f.end:
+        months.append(month)
+        month = add_months(month, 1)
+    bounds = [_instant(f.organization, m) for m in [*months, f.end]]
+    items = Item.objects.filter(
+        organization=f.organization, submitted_at__gte=bounds[0], submitted_at__lt=bounds[-1]
+    )
+    if f.category is not None:
+        items = items.filter(category=f.category)
+    if f.area is not None:
+        items = items.filter(area=f.area).exclude(kind=Kind.CONDUCT)
+    month_of = Case(
+        *[When(submitted_at__lt=bound, then=Value(i)) for i, bound in enumerate(bounds[1:-1])],
+        default=Value(len(months) - 1),
+        output_field=IntegerField(),
+    )
+    conduct = Case(
+        When(kind=Kind.CONDUCT, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+    area_of = Case(
+        When(kind=Kind.CONDUCT, then=Value(None)), default=F("area_id"), output_field=IntegerField()
+    )
+    keyed = items.annotate(m=month_of, conduct=conduct, a=area_of)
+    dimensions = ("m", "category_id", "a", "conduct")
+    now = f.now
+
+    cells: dict[tuple[Any, ...], Cell] = {}
+
+    def cell(row: Mapping[str, Any]) -> Cell:
+        key = tuple(row[d] for d in dimensions)
+        if key not in cells:
+            cells[key] = Cell(months[row["m"]], row["category_id"], row["a"], bool(row["conduct"]))
+        return cells[key]
+
+    counts = keyed.values(*dimensions).annotate(
+        received=Count("id"),
+        ack_stopped=Count("id", filter=Q(acknowledge_hours__isnull=False)),
+        ack_within=Count("id", filter=Q(acknowledge_hours__lte=F("category__acknowledge_hours"))),
+        ack_late=Count(
+            "id",
+            filter=Q(acknowledged_at__isnull=True, status__in=RUNNING, acknowledge_due__lt=now),
+        ),
+        res_stopped=Count("id", filter=_resolved()),
+        res_within=Count(
+            "id", filter=_resolved() & Q(resolve_hours__lte=F("category__resolve_hours"))
+        ),
+        res_late=Count("id", filter=Q(status__in=RUNNING, resolve_due__lt=now)),
+    )
+    for row in counts.order_by():
+        c = cell(row)
+        c.received = row["received"]
+        c.acknowledge = Clock(row["ack_stopped"], row["ack_within"], row["ack_late"])
+        c.resolve = Clock(row["res_stopped"], row["res_within"], row["res_late"])
+    for clock, hours_field, stopped in (
+        ("acknowledge", "acknowledge_hours", Q(acknowledge_hours__isnull=False)),
+        ("resolve", "resolve_hours", _resolved()),
+    ):
+        histogram = (
+            keyed.filter(stopped)
+            .annotate(hours=_bin(hours_field))
+            .values(*dimensions, "hours")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in histogram:
+            getattr(cell(row), clock).histogram[round(row["hours"], 1)] += row["n"]
+    return list(cells.values())
+
+
+def _resolved() -> Q:
+    """Stopped resolution clocks that count: resolved or closed, but not as a duplicate."""
+    return Q(resolve_hours__isnull=False) & ~Q(
+        status=Status.CLOSED, close_reason=CloseReason.DUPLICATE
+    )
+
+
+# Figures of the page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accountability:
+    """The figures of the accountability page for one filter."""
+
+    filter: AccountabilityFilter
+    total: Figures
+    by_category: list[Row]
+    by_area: list[Row]
+    trend: list[Row]  # one per month of the trend, oldest first
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.filter.start, self.filter.end)
+
+    @property
+    def trend_label(self) -> str:
+        return period_label(self.filter.trend_start, self.filter.end)
+
+
+def accountability(f: AccountabilityFilter) -> Accountability:
+    cells = _cells(f)
+    in_period = [c for c in cells if f.start <= c.month < f.end]
+
+    total = Figures()
+    for c in in_period:
+        total.add(c)
+
+    by_category: dict[int, Figures] = defaultdict(Figures)
+    for c in in_period:
+        by_category[c.category_id].add(c)
+    categories = [c for c in f.categories if c.pk in by_category or c.active]
+    if f.category is not None:
+        categories = [f.category]
+    elif f.area is not None:
+        categories = [c for c in categories if c.kind != Kind.CONDUCT]
+    category_rows = [
+        Row(category_label(c), by_category.get(c.pk, Figures()), category=c)
+        for c in sorted(categories, key=lambda c: (c.position, c.name, c.pk))
+    ]
+
+    area_rows: list[Row] = []
+    if not f.conduct_only:
+        by_area: dict[int | None, Figures] = defaultdict(Figures)
+        for c in in_period:
+            if not c.conduct:
+                by_area[c.area_id].add(c)
+        areas = [f.area] if f.area is not None else list(f.areas)
+        area_rows = [Row(a.name, by_area.get(a.pk, Figures()), area=a) for a in areas]
+        if f.area is None and None in by_area:
+            area_rows.append(Row(_("No area given"), by_area[None]))
+
+    by_month: dict[dt.date, Figures] = defaultdict(Figures)
+    for c in cells:
+        if c.month >= f.trend_start:
+            by_month[c.month].add(c)
+    trend = []
+    month = f.trend_start
+    while month < f.end:
+        label = formats.date_format(month, "YEAR_MONTH_FORMAT")
+        trend.append(Row(label, by_month[month], month=month))
+        month = add_months(month, 1)
+    return Accountability(f, total, category_rows, area_rows, trend)
+
+
+# The calendar, in words -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    days: list[str]  # day names, Monday first
+    start: dt.time
+    end: dt.time
+    overnight: bool
+    timezone: str
+    holidays: list[Holiday]  # of the period
+
+
+def working_time(f: AccountabilityFilter) -> WorkingTime:
+    calendar = Calendar.of(f.organization)
+    monday = dt.date(2024, 1, 1)
+    days = [formats.date_format(monday + dt.timedelta(days=d), "l") for d in sorted(calendar.days)]
+    holidays = list(
+        Holiday.objects.filter(
+            organization=f.organization, day__gte=f.start, day__lt=f.end
+        ).order_by("day")
+    )
+    return WorkingTime(
+        days, calendar.start, calendar.end, calendar.overnight, f.organization.timezone, holidays
+    )
+
+
+# Public lists -----------------------------------------------------------------------------
+
+
+def public_items(organization: Organization) -> QuerySet[Item]:
+    """Items a moderator approved for publication; never complaints about conduct."""
+    return (
+        Item.objects.filter(organization=organization, moderation=Moderation.APPROVED)
+        .exclude(kind=Kind.CONDUCT)
+        .select_related("category", "area")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def filtered_public_items(
+    organization: Organization, *, category: Category | None, area: Area | None
+) -> QuerySet[Item]:
+    items = public_items(organization)
+    if category is not None:
+        items = items.filter(category=category)
+    if area is not None:
+        items = items.filter(area=area)
+    return items
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a public list, found without counting the whole list: a COUNT over every
+    public item would cost more than the page itself at a million items."""
+
+    items: list[Item]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+
+MAX_PAGE = 1000
+
+
+def list_page(items: QuerySet[Item], number: str | None) -> ListPage:
+    """Page ``number`` (1 if missing or not a number; at most ``MAX_PAGE``) of ``items``."""
+    try:
+        wanted = min(max(1, int(number or 1)), MAX_PAGE)
+    except ValueError:
+        wanted = 1
+    offset = (wanted - 1) * PAGE_SIZE
+    found = list(items[offset : offset + PAGE_SIZE + 1])
+    return ListPage(found[:PAGE_SIZE], wanted, len(found) > PAGE_SIZE)
+
+
+def public_compliments(organization: Organization) -> QuerySet[Item]:
+    return public_items(organization).filter(kind=Kind.COMPLIMENT)
+
+
+def access_public_item(organization: Organization, reference: str) -> Item:
+    """A published item by its reference; anything else is not found, alike."""
+    item = public_items(organization).filter(reference=reference).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str
+    status: str  # the status label, for a change of status
+    text: str  # a reply, redacted
+
+
+def public_timeline(item: Item) -> list[TimelineEntry]:
+    return public_timelines([item])[item.pk]
+
+
+def public_timelines(items: Iterable[Item]) -> dict[int, list[TimelineEntry]]:
+    """The public histories of a page of items, in one query: received, each status and the
+    replies. Not the reasons staff wrote with a status, nor the resident's own messages."""
+    ids = [item.pk for item in items]
+    found: dict[int, list[TimelineEntry]] = {pk: [] for pk in ids}
+    events = Event.objects.filter(
+        item_id__in=ids,
+        public=True,
+        kind__in=[EventKind.SUBMITTED, EventKind.STATUS, EventKind.REPLY],
+    ).order_by("at", "id")
+    for event in events:
+        status = Status(event.status).label if event.status else ""
+        text = abuse.redact(event.text) if event.kind == EventKind.REPLY else ""
+        found[event.item_id].append(TimelineEntry(event.at, event.kind, str(status), text))
+    return found
+
+
+def local_month(item: Item, organization: Organization) -> dt.date:
+    """The month the item was received, in the organisation's time zone."""
+    return month_start(
+        item.submitted_at.astimezone(zoneinfo.ZoneInfo(organization.timezone)).date()
+    )

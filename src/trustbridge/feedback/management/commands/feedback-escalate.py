@@ -1,0 +1,42 @@
+"""``trustbridge feedback-escalate [--org SLUG]``: escalate items nearing or past their targets.
+
+Run it every few minutes from a cron job or a systemd timer. Each item is escalated once per
+target, so running it often sends nothing twice; the digests go out through the task queue
+(``trustbridge worker``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from trustbridge.core.models import Organization
+from trustbridge.feedback import escalation
+
+
+class Command(BaseCommand):
+    help = (
+        "Escalate feedback items whose response target is near or past: supervisors (and, for "
+        "complaints about conduct, professional standards) get one digest e-mail each. Safe "
+        "to run as often as you like from a timer."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--org", help="Only this organisation (its short name).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        if options["org"]:
+            organization = Organization.objects.filter(slug=options["org"]).first()
+            if organization is None:
+                raise CommandError(f"No organisation with the short name {options['org']!r}.")
+            runs = {organization.slug: escalation.escalate_due(organization, now)}
+        else:
+            runs = escalation.escalate_everywhere(now)
+        for slug, run in runs.items():
+            if run.items:
+                self.stdout.write(f"{slug}: {run.items} items escalated, {run.digests} digests.")
+        total = sum(run.items for run in runs.values())
+        self.stdout.write(f"{total} items escalated in {len(runs)} organisations.")
