@@ -13,6 +13,7 @@ No e-mail leaves while the year is replayed. Building the demo again changes not
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -214,7 +215,7 @@ def _arrivals(rng: random.Random, end: dt.datetime, calendar: Calendar) -> list[
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
-    count, threshold, product = 0, pow(2.718281828, -mean), rng.random()
+    count, threshold, product = 0, math.exp(-mean), rng.random()
     while product > threshold:
         count += 1
         product *= rng.random()

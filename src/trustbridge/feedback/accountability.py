@@ -703,24 +703,33 @@ class TimelineEntry:
     text: str  # a reply, redacted
 
 
+# What the public timeline shows: received, each status and the replies. Not the reasons
+# staff wrote with a status (written for the resident), nor the resident's own messages.
+PUBLIC_EVENT_KINDS = (EventKind.SUBMITTED, EventKind.STATUS, EventKind.REPLY)
+
+
+def public_text(event: Event) -> str:
+    """What the public may read of a public event: a reply, with personal details removed
+    (replies are not moderated); nothing else."""
+    return abuse.redact(event.text) if event.kind == EventKind.REPLY else ""
+
+
 def public_timeline(item: Item) -> list[TimelineEntry]:
     return public_timelines([item])[item.pk]
 
 
 def public_timelines(items: Iterable[Item]) -> dict[int, list[TimelineEntry]]:
-    """The public histories of a page of items, in one query: received, each status and the
-    replies. Not the reasons staff wrote with a status, nor the resident's own messages."""
+    """The public histories of a page of items, in one query."""
     ids = [item.pk for item in items]
     found: dict[int, list[TimelineEntry]] = {pk: [] for pk in ids}
     events = Event.objects.filter(
-        item_id__in=ids,
-        public=True,
-        kind__in=[EventKind.SUBMITTED, EventKind.STATUS, EventKind.REPLY],
+        item_id__in=ids, public=True, kind__in=PUBLIC_EVENT_KINDS
     ).order_by("at", "id")
     for event in events:
         status = Status(event.status).label if event.status else ""
-        text = abuse.redact(event.text) if event.kind == EventKind.REPLY else ""
-        found[event.item_id].append(TimelineEntry(event.at, event.kind, str(status), text))
+        found[event.item_id].append(
+            TimelineEntry(event.at, event.kind, str(status), public_text(event))
+        )
     return found
 
 

@@ -68,7 +68,6 @@ ERRORS: dict[int, Any] = {
     429: ErrorOut,
 }
 SECRET_HEADER = "X-Tracking-Secret"  # noqa: S105 (the name of a header, not a secret)
-PUBLIC_EVENT_KINDS = (EventKind.SUBMITTED, EventKind.STATUS, EventKind.REPLY)
 
 
 def _absolute(path: str) -> str:
@@ -288,15 +287,13 @@ class PublicItemOut(Schema):
 
     @staticmethod
     def resolve_timeline(obj: Item) -> list[dict[str, Any]]:
-        # The reason staff give with a status is written for the resident: the public sees
-        # the status and its date only. Replies are not moderated: personal details found
-        # in them are removed on the way out, as on the accountability page.
+        # The same rule as the accountability page (``accountability.public_text``).
         return [
             {
                 "at": e.at,
                 "kind": e.kind,
                 "status": e.status or None,
-                "text": abuse.redact(e.text) if e.kind == EventKind.REPLY else "",
+                "text": accountability.public_text(e),
             }
             for e in getattr(obj, "public_events", [])
         ]
@@ -305,9 +302,9 @@ class PublicItemOut(Schema):
 def approved_items(slug: str) -> QuerySet[Item]:
     """The public list of the accountability page (approved items, never a complaint about
     conduct), each with its public events read in one more query."""
-    public_events = Event.objects.filter(public=True, kind__in=PUBLIC_EVENT_KINDS).order_by(
-        "at", "id"
-    )
+    public_events = Event.objects.filter(
+        public=True, kind__in=accountability.PUBLIC_EVENT_KINDS
+    ).order_by("at", "id")
     return (
         accountability.public_items(get_organization(slug))
         .select_related("organization")
