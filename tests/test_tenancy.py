@@ -43,6 +43,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import int_to_base36
 from PIL import Image
 
@@ -62,7 +63,7 @@ from trustbridge.core.models import (
     OrganizationKind,
     Role,
 )
-from trustbridge.feedback import client_keys, intake, workflow
+from trustbridge.feedback import client_keys, intake, rollup, workflow
 from trustbridge.feedback.defaults import ensure_feedback_setup
 from trustbridge.feedback.models import CannedReply, Category, ClientKey, Holiday, Item, Team
 from trustbridge.transparency import initiatives as initiative_services
@@ -251,6 +252,8 @@ def build_world() -> World:
         )
         _publish_initiatives(intruder, intruder_org)
         _feedback(intruder_org, intruder, "Intruder's own feedback", "someone@example.org")
+        # The accountability roll-up, as the timer keeps it (a visit would build it first).
+        rollup.refresh_everywhere(timezone.now())
     finally:
         client_ip.reset(reset)
 

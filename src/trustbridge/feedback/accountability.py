@@ -24,12 +24,11 @@ trend and their category's row, never in an area's row, never listed.
 
 How it is read
 --------------
-One "cell" per month x category x area holds the counts and the two histograms of stopped
-times; every figure is a sum of cells. ``_cells`` builds them with plain aggregate queries
-over ``Item``, which takes seconds at a million items: a roll-up table holding exactly these
-cells (one row per month, refreshed by a timer, with the count of open items past their
-target judged at refresh time, since it changes with the clock alone) is to replace that one
-function, and this plain version stays as the reference it is tested against.
+Every figure is a sum of cells (month x category x area, see ``cells``). The page sums the
+roll-up's cells (``rollup``): a few rows per month instead of every item, refreshed by the
+escalation timer and, when it is older than ``rollup.MAX_AGE``, by the page itself. The page
+says when its figures were computed. ``plain_accountability`` reads the same figures straight
+from the items; it is what the roll-up is tested against.
 
 Lists
 -----
@@ -43,36 +42,22 @@ contacts, photos, addresses or points.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zoneinfo
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    F,
-    FloatField,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
-from django.db.models.functions import Ceil
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from trustbridge.core.models import Area, Organization
-from trustbridge.feedback import abuse
+from trustbridge.feedback import abuse, rollup
+from trustbridge.feedback.cells import MIN_BASE, Figures, Groups, group_cells, plain_cells
 from trustbridge.feedback.defaults import category_label
 from trustbridge.feedback.models import (
     Category,
-    CloseReason,
     Event,
     EventKind,
     Holiday,
@@ -89,159 +74,12 @@ from trustbridge.transparency.queries import (
     recent_quarters,
 )
 
-MIN_BASE = 5  # fewer items than this: "too few to say"
+__all__ = ["MIN_BASE"]
+
 TREND_MONTHS = 12
 DEFAULT_PERIOD = "last-12-months"
 PRESETS = ("last-12-months", "this-year", "last-year")
 PAGE_SIZE = 20
-RUNNING = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS)  # clocks that run
-
-
-# Hours, grouped by the precision shown ----------------------------------------------------
-
-
-def rounded_up(hours: float) -> float:
-    """Business hours rounded up to the precision the page shows (Python twin of ``_bin``)."""
-    if hours <= 0:
-        return 0.0
-    for limit, step in _STEPS:
-        if limit is None or hours < limit:
-            return math.ceil(hours / step - 1e-9) * step
-    raise AssertionError("unreachable")
-
-
-_STEPS: tuple[tuple[float | None, float], ...] = (
-    (10.0, 0.1),
-    (100.0, 1.0),
-    (1000.0, 10.0),
-    (None, 100.0),
-)
-
-
-def _bin(field_name: str) -> Case:
-    """SQL: the hours of ``field_name`` rounded up as ``rounded_up`` does."""
-    hours = F(field_name)
-    whens = [When(**{f"{field_name}__lte": 0}, then=Value(0.0))]
-    for limit, step in _STEPS[:-1]:
-        whens.append(
-            When(
-                **{f"{field_name}__lt": limit},
-                then=Ceil(hours / Value(step) - Value(1e-9)) * Value(step),
-            )
-        )
-    last = _STEPS[-1][1]
-    return Case(
-        *whens,
-        default=Ceil(hours / Value(last) - Value(1e-9)) * Value(last),
-        output_field=FloatField(),
-    )
-
-
-def format_hours(hours: float) -> str:
-    """6.5, 12, 140: one decimal under ten hours, whole numbers above."""
-    if hours < 10:
-        return formats.number_format(round(hours, 1), 1)
-    return formats.number_format(round(hours), 0, force_grouping=True)
-
-
-# Figures ----------------------------------------------------------------------------------
-
-
-def nearest_rank(histogram: Mapping[float, int], share: float) -> float | None:
-    """The smallest value such that at least ``share`` of the counted items are at or below it."""
-    total = sum(histogram.values())
-    if total == 0:
-        return None
-    rank = max(1, math.ceil(share * total - 1e-9))
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= rank:
-            return value
-    return max(histogram)
-
-
-@dataclass
-class Clock:
-    """One target's figures over a group of items."""
-
-    stopped: int = 0  # clocks that stopped: the base of the median and 90th percentile
-    within: int = 0  # of which within target
-    late_open: int = 0  # still running, already past the target
-    histogram: Counter[float] = field(default_factory=Counter)
-
-    def add(self, other: Clock) -> None:
-        self.stopped += other.stopped
-        self.within += other.within
-        self.late_open += other.late_open
-        self.histogram.update(other.histogram)
-
-    @property
-    def judged(self) -> int:
-        """The base of the share within target."""
-        return self.stopped + self.late_open
-
-    @property
-    def times_shown(self) -> bool:
-        return self.stopped >= MIN_BASE
-
-    @property
-    def share_shown(self) -> bool:
-        return self.judged >= MIN_BASE
-
-    @property
-    def median(self) -> float | None:
-        return nearest_rank(self.histogram, 0.5) if self.times_shown else None
-
-    @property
-    def p90(self) -> float | None:
-        return nearest_rank(self.histogram, 0.9) if self.times_shown else None
-
-    @property
-    def share(self) -> float | None:
-        """Percent within target, or None when too few items to say."""
-        return 100.0 * self.within / self.judged if self.share_shown else None
-
-    @property
-    def median_text(self) -> str:
-        return format_hours(self.median) if self.median is not None else ""
-
-    @property
-    def p90_text(self) -> str:
-        return format_hours(self.p90) if self.p90 is not None else ""
-
-    @property
-    def share_text(self) -> str:
-        share = self.share
-        return "" if share is None else formats.number_format(round(share), 0) + " %"
-
-
-@dataclass
-class Figures:
-    """Everything published about one group of items (a category, an area, a month, all)."""
-
-    received: int = 0
-    acknowledge: Clock = field(default_factory=Clock)
-    resolve: Clock = field(default_factory=Clock)
-
-    def add(self, cell: Cell) -> None:
-        self.received += cell.received
-        self.acknowledge.add(cell.acknowledge)
-        self.resolve.add(cell.resolve)
-
-
-@dataclass
-class Cell:
-    """The base of every figure: items received in one month, of one category, in one area
-    (None for no area, and always None for complaints about conduct)."""
-
-    month: dt.date
-    category_id: int
-    area_id: int | None
-    conduct: bool
-    received: int = 0
-    acknowledge: Clock = field(default_factory=Clock)
-    resolve: Clock = field(default_factory=Clock)
 
 
 @dataclass(frozen=True)
@@ -433,98 +271,6 @@ def period_label(start: dt.date, end: dt.date) -> str:
     }
 
 
-# Cells ------------------------------------------------------------------------------------
-
-
-def _instant(organization: Organization, day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(organization.timezone))
-
-
-def _cells(f: AccountabilityFilter) -> list[Cell]:
-    """The filter's cells over the period and the trend's twelve months.
-
-    Three aggregate queries over the items received in that span: counts, and the
-    histograms of the two clocks' stopped times.
-    """
-    first = min(f.start, f.trend_start)
-    months = []
-    month = first
-    while month < f.end:
-        months.append(month)
-        month = add_months(month, 1)
-    bounds = [_instant(f.organization, m) for m in [*months, f.end]]
-    items = Item.objects.filter(
-        organization=f.organization, submitted_at__gte=bounds[0], submitted_at__lt=bounds[-1]
-    )
-    if f.category is not None:
-        items = items.filter(category=f.category)
-    if f.area is not None:
-        items = items.filter(area=f.area).exclude(kind=Kind.CONDUCT)
-    month_of = Case(
-        *[When(submitted_at__lt=bound, then=Value(i)) for i, bound in enumerate(bounds[1:-1])],
-        default=Value(len(months) - 1),
-        output_field=IntegerField(),
-    )
-    conduct = Case(
-        When(kind=Kind.CONDUCT, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
-    area_of = Case(
-        When(kind=Kind.CONDUCT, then=Value(None)), default=F("area_id"), output_field=IntegerField()
-    )
-    keyed = items.annotate(m=month_of, conduct=conduct, a=area_of)
-    dimensions = ("m", "category_id", "a", "conduct")
-    now = f.now
-
-    cells: dict[tuple[Any, ...], Cell] = {}
-
-    def cell(row: Mapping[str, Any]) -> Cell:
-        key = tuple(row[d] for d in dimensions)
-        if key not in cells:
-            cells[key] = Cell(months[row["m"]], row["category_id"], row["a"], bool(row["conduct"]))
-        return cells[key]
-
-    counts = keyed.values(*dimensions).annotate(
-        received=Count("id"),
-        ack_stopped=Count("id", filter=Q(acknowledge_hours__isnull=False)),
-        ack_within=Count("id", filter=Q(acknowledge_hours__lte=F("category__acknowledge_hours"))),
-        ack_late=Count(
-            "id",
-            filter=Q(acknowledged_at__isnull=True, status__in=RUNNING, acknowledge_due__lt=now),
-        ),
-        res_stopped=Count("id", filter=_resolved()),
-        res_within=Count(
-            "id", filter=_resolved() & Q(resolve_hours__lte=F("category__resolve_hours"))
-        ),
-        res_late=Count("id", filter=Q(status__in=RUNNING, resolve_due__lt=now)),
-    )
-    for row in counts.order_by():
-        c = cell(row)
-        c.received = row["received"]
-        c.acknowledge = Clock(row["ack_stopped"], row["ack_within"], row["ack_late"])
-        c.resolve = Clock(row["res_stopped"], row["res_within"], row["res_late"])
-    for clock, hours_field, stopped in (
-        ("acknowledge", "acknowledge_hours", Q(acknowledge_hours__isnull=False)),
-        ("resolve", "resolve_hours", _resolved()),
-    ):
-        histogram = (
-            keyed.filter(stopped)
-            .annotate(hours=_bin(hours_field))
-            .values(*dimensions, "hours")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for row in histogram:
-            getattr(cell(row), clock).histogram[round(row["hours"], 1)] += row["n"]
-    return list(cells.values())
-
-
-def _resolved() -> Q:
-    """Stopped resolution clocks that count: resolved or closed, but not as a duplicate."""
-    return Q(resolve_hours__isnull=False) & ~Q(
-        status=Status.CLOSED, close_reason=CloseReason.DUPLICATE
-    )
-
-
 # Figures of the page ----------------------------------------------------------------------
 
 
@@ -537,6 +283,7 @@ class Accountability:
     by_category: list[Row]
     by_area: list[Row]
     trend: list[Row]  # one per month of the trend, oldest first
+    as_of: dt.datetime  # when open items were judged late or not
 
     @property
     def period_label(self) -> str:
@@ -548,48 +295,58 @@ class Accountability:
 
 
 def accountability(f: AccountabilityFilter) -> Accountability:
-    cells = _cells(f)
-    in_period = [c for c in cells if f.start <= c.month < f.end]
+    """The page's figures, summed from the roll-up (refreshed first if it is stale)."""
+    as_of = rollup.fresh(f.organization, f.now)
+    groups = rollup.groups(
+        f.organization,
+        min(f.start, f.trend_start),
+        f.end,
+        start=f.start,
+        trend_start=f.trend_start,
+        category=f.category,
+        area=f.area,
+    )
+    return _page(f, groups, as_of)
 
-    total = Figures()
-    for c in in_period:
-        total.add(c)
 
-    by_category: dict[int, Figures] = defaultdict(Figures)
-    for c in in_period:
-        by_category[c.category_id].add(c)
-    categories = [c for c in f.categories if c.pk in by_category or c.active]
+def plain_accountability(f: AccountabilityFilter) -> Accountability:
+    """The same figures read from the items at ``f.now``: the reference of the roll-up."""
+    cells = plain_cells(
+        f.organization,
+        min(f.start, f.trend_start),
+        f.end,
+        f.now,
+        category=f.category,
+        area=f.area,
+    )
+    return _page(f, group_cells(cells, f.start, f.end, f.trend_start), f.now)
+
+
+def _page(f: AccountabilityFilter, groups: Groups, as_of: dt.datetime) -> Accountability:
+    categories = [c for c in f.categories if c.pk in groups.by_category or c.active]
     if f.category is not None:
         categories = [f.category]
     elif f.area is not None:
         categories = [c for c in categories if c.kind != Kind.CONDUCT]
     category_rows = [
-        Row(category_label(c), by_category.get(c.pk, Figures()), category=c)
+        Row(category_label(c), groups.by_category.get(c.pk, Figures()), category=c)
         for c in sorted(categories, key=lambda c: (c.position, c.name, c.pk))
     ]
 
     area_rows: list[Row] = []
     if not f.conduct_only:
-        by_area: dict[int | None, Figures] = defaultdict(Figures)
-        for c in in_period:
-            if not c.conduct:
-                by_area[c.area_id].add(c)
         areas = [f.area] if f.area is not None else list(f.areas)
-        area_rows = [Row(a.name, by_area.get(a.pk, Figures()), area=a) for a in areas]
-        if f.area is None and None in by_area:
-            area_rows.append(Row(_("No area given"), by_area[None]))
+        area_rows = [Row(a.name, groups.by_area.get(a.pk, Figures()), area=a) for a in areas]
+        if f.area is None and None in groups.by_area:
+            area_rows.append(Row(_("No area given"), groups.by_area[None]))
 
-    by_month: dict[dt.date, Figures] = defaultdict(Figures)
-    for c in cells:
-        if c.month >= f.trend_start:
-            by_month[c.month].add(c)
     trend = []
     month = f.trend_start
     while month < f.end:
         label = formats.date_format(month, "YEAR_MONTH_FORMAT")
-        trend.append(Row(label, by_month[month], month=month))
+        trend.append(Row(label, groups.by_month.get(month, Figures()), month=month))
         month = add_months(month, 1)
-    return Accountability(f, total, category_rows, area_rows, trend)
+    return Accountability(f, groups.total, category_rows, area_rows, trend, as_of)
 
 
 # The calendar, in words -------------------------------------------------------------------

@@ -72,6 +72,12 @@ class FeedbackSettings(models.Model):
     warn_at_share = models.PositiveSmallIntegerField(
         _("flag items when this share of the target (percent) has passed"), default=75
     )
+    # The accountability roll-up (see ``rollup``): items changed since ``rollup_until`` are
+    # not in it yet; open items were judged late or not at ``rollup_judged_at``; the
+    # signature names the time zone and targets it was computed with.
+    rollup_until = models.DateTimeField(null=True, blank=True, editable=False)
+    rollup_judged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rollup_signature = models.CharField(max_length=64, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"feedback settings of {self.organization}"
@@ -219,6 +225,7 @@ class Item(models.Model):
             ),
             models.Index(fields=["organization", "fingerprint"], name="item_org_fingerprint"),
             models.Index(fields=["organization", "next_warning"], name="item_org_warning"),
+            models.Index(fields=["organization", "updated_at"], name="item_org_updated"),
             # Covering on PostgreSQL: the conduct queue's count reads the index alone.
             models.Index(
                 fields=["organization", "kind", "submitted_at"],
@@ -331,3 +338,26 @@ class ClientKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TargetRollup(models.Model):
+    """One month of an organisation's accountability cells (see ``cells``), kept by
+    ``rollup.refresh`` so that the public page sums a few rows instead of reading every item.
+
+    ``cells`` is a little-endian int32 array with one row per cell, its columns named in
+    ``rollup.COLUMNS``; ``histograms`` holds one row per (cell, clock, bin) that is not
+    empty: cell row, clock (0 acknowledge, 1 resolve), bin, count.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    cells = models.BinaryField()
+    histograms = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "month"], name="target_rollup_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.month:%Y-%m}"

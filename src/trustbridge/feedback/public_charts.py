@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from trustbridge.feedback.accountability import MIN_BASE, Clock, Row
+from trustbridge.feedback.accountability import Row
+from trustbridge.feedback.cells import MIN_BASE, Clock
 from trustbridge.transparency.charts import WIDTH, Bar, BarChart, Tick, bar_chart
 from trustbridge.transparency.queries import Figure
 

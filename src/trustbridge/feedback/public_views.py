@@ -7,10 +7,12 @@ Every page is cacheable (``make_public``) and shows nothing about a resident.
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
@@ -45,6 +47,9 @@ def accountability_page(request: HttpRequest, organization: Organization) -> Htt
             [(public_charts.short_label(row), row.figures.resolve) for row in trend]
         ),
         "working_time": queries.working_time(f),
+        "as_of": formats.date_format(
+            figures.as_of.astimezone(zoneinfo.ZoneInfo(organization.timezone)), "DATETIME_FORMAT"
+        ),
         "query": urlencode(f.query()),
     }
     return make_public(request, render(request, "feedback/public/accountability.html", context))

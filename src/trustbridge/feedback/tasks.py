@@ -19,15 +19,18 @@ from django_tasks import task
 from trustbridge.accounts.models import User
 from trustbridge.core.mail import send_templated_mail
 from trustbridge.core.models import Organization
-from trustbridge.feedback import escalation, targets
+from trustbridge.feedback import escalation, rollup, targets
 from trustbridge.feedback.defaults import category_label
 from trustbridge.feedback.models import Item, Kind
 
 
 @task()
 def escalate_everywhere() -> dict[str, int]:
-    """Escalate due items in every organisation; the number escalated by organisation."""
-    runs = escalation.escalate_everywhere(timezone.now())
+    """Escalate due items in every organisation, then refresh the accountability figures;
+    the number escalated by organisation."""
+    now = timezone.now()
+    runs = escalation.escalate_everywhere(now)
+    rollup.refresh_everywhere(now)
     return {slug: run.items for slug, run in runs.items()}
 
 

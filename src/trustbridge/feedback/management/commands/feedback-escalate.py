@@ -1,8 +1,10 @@
-"""``trustbridge feedback-escalate [--org SLUG]``: escalate items nearing or past their targets.
+"""``trustbridge feedback-escalate [--org SLUG]``: escalate items nearing or past their targets,
+and refresh the accountability figures.
 
 Run it every few minutes from a cron job or a systemd timer. Each item is escalated once per
 target, so running it often sends nothing twice; the digests go out through the task queue
-(``trustbridge worker``).
+(``trustbridge worker``). The accountability roll-up is refreshed after escalation, so the
+public page rarely has to refresh it itself.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from trustbridge.core.models import Organization
-from trustbridge.feedback import escalation
+from trustbridge.feedback import escalation, rollup
 
 
 class Command(BaseCommand):
     help = (
         "Escalate feedback items whose response target is near or past: supervisors (and, for "
         "complaints about conduct, professional standards) get one digest e-mail each. Safe "
-        "to run as often as you like from a timer."
+        "to run as often as you like from a timer. Also refreshes the public accountability "
+        "figures."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -33,8 +36,10 @@ class Command(BaseCommand):
             if organization is None:
                 raise CommandError(f"No organisation with the short name {options['org']!r}.")
             runs = {organization.slug: escalation.escalate_due(organization, now)}
+            rollup.refresh(organization, now)
         else:
             runs = escalation.escalate_everywhere(now)
+            rollup.refresh_everywhere(now)
         for slug, run in runs.items():
             if run.items:
                 self.stdout.write(f"{slug}: {run.items} items escalated, {run.digests} digests.")
