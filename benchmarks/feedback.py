@@ -215,6 +215,8 @@ def submissions(args: argparse.Namespace, database_url: str, areas: list[Any]) -
             "trustbridge.wsgi:application",
             "--workers",
             "2",
+            "--threads",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -469,6 +471,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30, help="length of the submission run")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (1: sync worker)"
+    )
     parser.add_argument("--items", type=int, default=1_000_000, help="items for the query timings")
     parser.add_argument("--samples", type=int, default=200, help="filters timed per query kind")
     args = parser.parse_args()
@@ -478,7 +483,8 @@ def main() -> int:
         _setup_django(database_url)
         organization, areas, officer = _town()
         print(
-            f"## Submissions: {args.clients} clients for {args.seconds:.0f} s, two gunicorn workers, PostgreSQL",
+            f"## Submissions: {args.clients} clients for {args.seconds:.0f} s, two gunicorn "
+            f"workers of {args.threads} threads, PostgreSQL",
             flush=True,
         )
         s = submissions(args, database_url, areas)

@@ -15,6 +15,7 @@ from django.utils import translation
 
 from tests import factories
 from tests.mailcapture import CapturedMail, start_capture
+from trustbridge.core import configuration
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -46,8 +47,10 @@ def _english_by_default() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     cache.clear()
+    configuration.forget()
     yield
     cache.clear()
+    configuration.forget()
 
 
 @pytest.fixture

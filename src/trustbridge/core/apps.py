@@ -6,3 +6,9 @@ class CoreConfig(AppConfig):
     name = "trustbridge.core"
     label = "core"
     verbose_name = _("Organisations and areas")
+
+    def ready(self) -> None:
+        from trustbridge.core import configuration
+        from trustbridge.core.models import Area
+
+        configuration.watch(Area)

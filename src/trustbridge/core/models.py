@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from trustbridge.core import colours
@@ -62,6 +63,9 @@ class Organization(models.Model):
         validators=[hex_colour],
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its configuration (areas, and the settings other apps keep for it) last changed:
+    # what per-process caches of that configuration are keyed on (see ``configuration``).
+    configured_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ("name", "id")

@@ -30,8 +30,10 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
 
-from trustbridge.core import audit
+from trustbridge.core import audit, configuration
 from trustbridge.core.context import client_ip
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.images import clean_image
@@ -53,8 +55,6 @@ from trustbridge.feedback.models import (
 )
 from trustbridge.feedback.resident_queries import (
     allows_anonymous,
-    area_containing,
-    areas_of,
     digest_of,
     fits,
     tracking_path,
@@ -185,6 +185,12 @@ def without_client_address() -> Iterator[None]:
 
 
 def _categories(organization: Organization) -> dict[str, Category]:
+    """The organisation's categories by code (cached while its configuration is unchanged;
+    never to be changed by the caller)."""
+    return configuration.cached("feedback categories", organization, _load_categories)
+
+
+def _load_categories(organization: Organization) -> dict[str, Category]:
     """The organisation's categories by code, the defaults written on its first submission."""
     existing = {c.code: c for c in scoped(Category, organization)}
     if existing:
@@ -334,10 +340,11 @@ def _place(
 ) -> tuple[Area | None, float | None, float | None]:
     """The area chosen or the one containing the point; a point outside every area, or in
     another area than the one chosen, is refused."""
+    places = configuration.cached("feedback places", organization, _Places.of)
     area = None
     slug = _text(submission.area)
     if slug:
-        area = scoped(Area, organization).filter(slug=slug).first()
+        area = places.by_slug.get(slug)
         if area is None:
             refuse("area", _("Choose an area from the list."))
     latitude, longitude = _number(submission.latitude), _number(submission.longitude)
@@ -356,7 +363,7 @@ def _place(
         valid = False
     if not valid:
         return area, None, None
-    found = area_containing(areas_of(organization), longitude, latitude)
+    found = places.containing(longitude, latitude)
     if found is None:
         refuse(
             "latitude",
@@ -372,6 +379,25 @@ def _place(
             % {"found": found.name},
         )
     return found or area, latitude, longitude
+
+
+@dataclass(frozen=True)
+class _Places:
+    """The organisation's areas by short name, and their boundaries ready for point tests."""
+
+    by_slug: dict[str, Area]
+    boundaries: tuple[tuple[Area, Any], ...]  # (area, prepared shapely geometry), by name
+
+    @classmethod
+    def of(cls, organization: Organization) -> _Places:
+        areas = list(scoped(Area, organization).order_by("name", "id"))
+        boundaries = tuple((a, prep(shape(a.geometry))) for a in areas if a.geometry)
+        return cls({a.slug: a for a in areas}, boundaries)
+
+    def containing(self, longitude: float, latitude: float) -> Area | None:
+        """The first area (by name) whose boundary covers the point, edges included."""
+        point = Point(longitude, latitude)
+        return next((a for a, boundary in self.boundaries if boundary.covers(point)), None)
 
 
 def _save_with_new_reference(item: Item) -> None:
@@ -424,7 +450,7 @@ def submit_item(
     earlier = abuse.earlier_duplicate(organization, print_, digest, now)
     if earlier is not None:
         raise abuse.DuplicateSubmission(earlier)
-    calendar = Calendar.of(organization)
+    calendar = configuration.cached("feedback calendar", organization, Calendar.of)
     signed_in = actor if actor is not None and actor.is_authenticated else None
     submitter: User | None = None if checked.anonymous else signed_in
 
@@ -515,7 +541,7 @@ def add_resident_message(
             _("This item is closed. If something is still wrong, send us new feedback."),
             "message",
         )
-    calendar = Calendar.of(item.organization)
+    calendar = configuration.cached("feedback calendar", item.organization, Calendar.of)
     reservation = abuse.reserve(sender, abuse.message_limits(), scope="message")
     try:
         with transaction.atomic():

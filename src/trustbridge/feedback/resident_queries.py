@@ -18,7 +18,6 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from shapely.geometry import shape
 
 from trustbridge.core import geo
 from trustbridge.core.models import Area, Organization
@@ -98,17 +97,6 @@ def allows_anonymous(organization: Organization) -> bool:
 
 def areas_of(organization: Organization) -> list[Area]:
     return list(scoped(Area, organization).order_by("name", "id"))
-
-
-def area_containing(areas: list[Area], longitude: float, latitude: float) -> Area | None:
-    """The first area (by name) whose boundary covers the point, edges included."""
-    from shapely.geometry import Point
-
-    point = Point(longitude, latitude)
-    for area in areas:
-        if shape(area.geometry).covers(point):
-            return area
-    return None
 
 
 @dataclass(frozen=True)
