@@ -5,7 +5,8 @@ five queries that return the same rows nearly every time. Each process keeps wha
 for an organisation keyed on ``Organization.configured_at``, which every save or delete of a
 configuration row moves forward (``watch``). The organisation row is read fresh on every
 request anyway, so a change made in any process is seen by the next request of every other
-process, without a shared cache.
+process, without a shared cache. Rows changed with ``QuerySet.update()`` or bulk writes do
+not send the signals: code that changes configuration that way must call ``touch``.
 """
 
 from __future__ import annotations
