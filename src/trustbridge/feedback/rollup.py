@@ -71,11 +71,7 @@ CELL_DTYPE = np.dtype("<i4")
 def fresh(organization: Organization, now: dt.datetime) -> dt.datetime:
     """When the roll-up's open items were judged, refreshing it first if it is older than
     ``MAX_AGE`` (or newer than ``now``, when someone asks about an earlier moment)."""
-    judged = (
-        FeedbackSettings.objects.filter(organization=organization)
-        .values_list("rollup_judged_at", flat=True)
-        .first()
-    )
+    judged = _judged_at(organization)
     if judged is not None and judged <= now < judged + MAX_AGE:
         return judged
     return refresh(organization, now, wait=judged is None)
