@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.utils import timezone
 
 from tests.factories import AreaFactory, OrganizationFactory
@@ -688,12 +689,11 @@ def test_a_submission_costs_a_fixed_number_of_queries(organization, django_asser
     submit(organization, description="The first one sets the organisation up.")
 
     # The same sender's repeat; then, in one transaction (a savepoint here, inside the
-    # test's own), the item under a savepoint of its own (its tracking code may be drawn
-    # again), its event and the audit row. Categories, areas and calendar come from the
-    # process's cache while the organisation's configuration is unchanged.
+    # test's own), the item, its event and the audit row. Categories, areas and calendar
+    # come from the process's cache while the organisation's configuration is unchanged.
     organization.refresh_from_db()  # as each request reads it: the setup changed it
     submit(organization, description="The second one reads the configuration once more.")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         submit(organization, description="The third one costs the usual.")
 
 
@@ -716,3 +716,38 @@ def test_a_category_and_an_area_added_after_a_submission_are_offered_at_once(org
     )
     assert submitted.item.category == workflow_category
     assert submitted.item.area.slug == "pier"
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(organization, monkeypatch):
+    first = submit(organization, description="The first one takes a code.")
+    draws = iter([first.item.reference, "ZZZZ2222"])
+    monkeypatch.setattr(intake, "new_reference", lambda: next(draws))
+
+    second = submit(organization, description="The second one draws that code first.")
+
+    assert second.item.reference == "ZZZZ2222"
+    assert Item.objects.filter(reference="ZZZZ2222").count() == 1
+    assert Event.objects.filter(item=second.item).count() == 1
+    assert AuditEvent.objects.filter(target_id=str(second.item.pk)).count() == 1
+
+
+def test_when_every_draw_is_taken_nothing_is_stored_and_the_limit_is_given_back(
+    organization, monkeypatch
+):
+    first = submit(organization, description="The first one takes a code.")
+    monkeypatch.setattr(intake, "new_reference", lambda: first.item.reference)
+    before = (Item.objects.count(), Event.objects.count(), AuditEvent.objects.count())
+    released = []
+    real_reserve = abuse.reserve
+
+    def reserve(*args, **kwargs):
+        reservation = real_reserve(*args, **kwargs)
+        real_release = reservation.release
+        reservation.release = lambda: (released.append(True), real_release())
+        return reservation
+
+    monkeypatch.setattr(abuse, "reserve", reserve)
+    with pytest.raises(IntegrityError):
+        submit(organization, description="Every code this one draws is taken.")
+    assert (Item.objects.count(), Event.objects.count(), AuditEvent.objects.count()) == before
+    assert released == [True]

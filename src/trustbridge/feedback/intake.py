@@ -400,18 +400,39 @@ class _Places:
         return next((a for a, boundary in self.boundaries if boundary.covers(point)), None)
 
 
-def _save_with_new_reference(item: Item) -> None:
-    """Save under a fresh tracking code, drawing again in the rare case it is taken."""
-    for attempt in range(8):
-        item.reference = new_reference()
-        try:
-            with transaction.atomic():
-                item.save()
-        except IntegrityError:
-            if attempt == 7:
-                raise
-        else:
-            return
+REFERENCE_DRAWS = 8
+
+
+def _reference_taken(reference: str) -> bool:
+    return Item.objects.filter(reference=reference).exists()
+
+
+def _store_submission(item: Item, checked: _Checked, submitter: User | None, secret: str) -> None:
+    """Write the item, its first event, its photos and the audit row in one transaction."""
+    organization = item.organization
+    with transaction.atomic():
+        item.save(force_insert=True)
+        Event.objects.create(
+            organization=organization,
+            item=item,
+            at=item.submitted_at,
+            actor=submitter,
+            kind=EventKind.SUBMITTED,
+            status=Status.NEW,
+            public=True,
+        )
+        for content in checked.photos:
+            _store_photo(item, content)
+        with without_client_address():
+            audit.record(
+                actor=submitter,
+                action=AuditAction.CREATE,
+                organization=organization,
+                target=item,
+                summary=f"feedback received ({checked.source})",
+            )
+        if checked.contact_email:
+            transaction.on_commit(lambda: _send_receipt(item, secret))
 
 
 def _store_photo(item: Item, content: ContentFile[bytes]) -> None:
@@ -482,29 +503,17 @@ def submit_item(
     )
     start_clocks(item, calendar)
     try:
-        with transaction.atomic():
-            _save_with_new_reference(item)
-            Event.objects.create(
-                organization=organization,
-                item=item,
-                at=now,
-                actor=submitter,
-                kind=EventKind.SUBMITTED,
-                status=Status.NEW,
-                public=True,
-            )
-            for content in checked.photos:
-                _store_photo(item, content)
-            with without_client_address():
-                audit.record(
-                    actor=submitter,
-                    action=AuditAction.CREATE,
-                    organization=organization,
-                    target=item,
-                    summary=f"feedback received ({checked.source})",
-                )
-            if checked.contact_email:
-                transaction.on_commit(lambda: _send_receipt(item, secret))
+        for attempt in range(REFERENCE_DRAWS):
+            item.reference = new_reference()
+            try:
+                _store_submission(item, checked, submitter, secret)
+            except IntegrityError:
+                # Drawn again only when the tracking code was taken (the item is the
+                # transaction's first write, so nothing else was lost with it).
+                if attempt == REFERENCE_DRAWS - 1 or not _reference_taken(item.reference):
+                    raise
+            else:
+                break
     except BaseException:
         reservation.release()
         raise

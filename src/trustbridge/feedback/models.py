@@ -149,8 +149,11 @@ class Item(models.Model):
     later while the item waits for the resident (``paused_since``).
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    reference = models.CharField(max_length=20, unique=True)
+    # Indexed by the composite indexes below, which all start with it.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    reference = models.CharField(max_length=20)  # unique: a constraint below, exact lookups only
     secret_digest = models.CharField(max_length=64)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
@@ -170,22 +173,47 @@ class Item(models.Model):
     contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
     anonymous = models.BooleanField(_("anonymous, even to staff"), default=False)
     submitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a partial index below: most items have none
     )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        db_index=False,  # a partial index below: most items have none
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a partial index below: most items have none
     )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a partial index below: most items have none
     )
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # a partial index below: most items have none
     )
 
     submitted_at = models.DateTimeField()
@@ -217,6 +245,7 @@ class Item(models.Model):
 
     class Meta:
         ordering = ("-submitted_at", "-id")
+        constraints = [models.UniqueConstraint(fields=["reference"], name="item_unique_reference")]
         indexes = [
             models.Index(fields=["organization", "status", "submitted_at"], name="item_org_status"),
             models.Index(fields=["organization", "submitted_at"], name="item_org_time"),
@@ -226,6 +255,17 @@ class Item(models.Model):
             models.Index(fields=["organization", "fingerprint"], name="item_org_fingerprint"),
             models.Index(fields=["organization", "next_warning"], name="item_org_warning"),
             models.Index(fields=["organization", "updated_at"], name="item_org_updated"),
+            # Optional links, found from the other side (a person's or a team's items, an
+            # original's duplicates) and cleared when that side is deleted. Partial: a new
+            # item has none of them, so its insert writes none of these indexes.
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                    name=f"item_{name}",
+                )
+                for name in ("submitter", "assignee", "subject", "team", "duplicate_of")
+            ),
             # Covering on PostgreSQL: the conduct queue's count reads the index alone.
             models.Index(
                 fields=["organization", "kind", "submitted_at"],
