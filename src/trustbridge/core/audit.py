@@ -25,7 +25,30 @@ def record(
 ) -> AuditEvent:
     """Append one event. ``summary`` and ``changes`` must never hold personal data:
     give field names, not their values."""
-    return AuditEvent.objects.create(
+    event = entry(
+        actor=actor,
+        action=action,
+        organization=organization,
+        target=target,
+        summary=summary,
+        changes=changes,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def entry(
+    *,
+    actor: User | None,
+    action: AuditAction,
+    organization: Organization | None = None,
+    target: models.Model | None = None,
+    summary: str = "",
+    changes: Iterable[str] = (),
+) -> AuditEvent:
+    """The event ``record`` appends, unsaved (for a caller that writes it in its own
+    statement)."""
+    return AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         organization=organization,

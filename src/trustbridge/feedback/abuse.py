@@ -236,10 +236,15 @@ def duplicate_hours() -> int:
     return int(getattr(settings, "TRUSTBRIDGE_FEEDBACK_DUPLICATE_HOURS", DEFAULT_DUPLICATE_HOURS))
 
 
+def duplicate_since(now: datetime) -> datetime:
+    """Since when a repeat of the same text by the same sender is refused."""
+    return now - timedelta(hours=duplicate_hours())
+
+
 def earlier_duplicate(
-    organization: Organization, print_: str, digest: str, now: datetime
+    organization: Organization, print_: str, digest: str, since: datetime
 ) -> Item | None:
-    """The same sender's item with the same fingerprint within the last day, if any."""
+    """The same sender's item with the same fingerprint received since ``since``, if any."""
     if not print_ or not digest:
         return None
     return (
@@ -247,7 +252,7 @@ def earlier_duplicate(
             organization=organization,
             fingerprint=print_,
             sender_digest=digest,
-            submitted_at__gte=now - timedelta(hours=duplicate_hours()),
+            submitted_at__gte=since,
         )
         .order_by("-submitted_at", "-id")
         .first()

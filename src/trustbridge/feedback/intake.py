@@ -13,6 +13,7 @@ The audit log never gets a resident's client address: their events are recorded 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -39,7 +40,7 @@ from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.images import clean_image
 from trustbridge.core.models import Area, AuditAction, Organization
 from trustbridge.core.tenancy import scoped
-from trustbridge.feedback import abuse, clock
+from trustbridge.feedback import abuse, clock, intake_sql
 from trustbridge.feedback.defaults import ensure_feedback_setup
 from trustbridge.feedback.models import (
     OPEN_STATUSES,
@@ -407,32 +408,47 @@ def _reference_taken(reference: str) -> bool:
     return Item.objects.filter(reference=reference).exists()
 
 
-def _store_submission(item: Item, checked: _Checked, submitter: User | None, secret: str) -> None:
-    """Write the item, its first event, its photos and the audit row in one transaction."""
-    organization = item.organization
+def _store_submission(
+    item: Item, checked: _Checked, submitter: User | None, duplicate_since: dt.datetime | None
+) -> None:
+    """Write the item, its first event, its photos and the audit row in one transaction;
+    with ``duplicate_since``, first refuse a repeat of the same sender's text since then."""
+    event = Event(
+        organization=item.organization,
+        item=item,
+        at=item.submitted_at,
+        actor=submitter,
+        kind=EventKind.SUBMITTED,
+        status=Status.NEW,
+        public=True,
+    )
+    with without_client_address():
+        entry = audit.entry(
+            actor=submitter,
+            action=AuditAction.CREATE,
+            organization=item.organization,
+            target=item,
+            summary=f"feedback received ({checked.source})",
+        )
+    if intake_sql.supported() and not checked.photos:
+        earlier = intake_sql.insert_submission(item, event, entry, duplicate_since=duplicate_since)
+        if earlier is not None:
+            raise abuse.DuplicateSubmission(Item.objects.get(reference=earlier))
+        return
+    if duplicate_since is not None:
+        found = abuse.earlier_duplicate(
+            item.organization, item.fingerprint, item.sender_digest, duplicate_since
+        )
+        if found is not None:
+            raise abuse.DuplicateSubmission(found)
     with transaction.atomic():
         item.save(force_insert=True)
-        Event.objects.create(
-            organization=organization,
-            item=item,
-            at=item.submitted_at,
-            actor=submitter,
-            kind=EventKind.SUBMITTED,
-            status=Status.NEW,
-            public=True,
-        )
+        event.item = item
+        event.save(force_insert=True)
         for content in checked.photos:
             _store_photo(item, content)
-        with without_client_address():
-            audit.record(
-                actor=submitter,
-                action=AuditAction.CREATE,
-                organization=organization,
-                target=item,
-                summary=f"feedback received ({checked.source})",
-            )
-        if checked.contact_email:
-            transaction.on_commit(lambda: _send_receipt(item, secret))
+        entry.target_id = str(item.pk)
+        entry.save(force_insert=True)
 
 
 def _store_photo(item: Item, content: ContentFile[bytes]) -> None:
@@ -468,9 +484,7 @@ def submit_item(
     now = clock.now()
     digest = abuse.sender_digest(sender)
     print_ = abuse.fingerprint(checked.description)
-    earlier = abuse.earlier_duplicate(organization, print_, digest, now)
-    if earlier is not None:
-        raise abuse.DuplicateSubmission(earlier)
+    duplicate_since = abuse.duplicate_since(now) if print_ and digest else None
     calendar = configuration.cached("feedback calendar", organization, Calendar.of)
     signed_in = actor if actor is not None and actor.is_authenticated else None
     submitter: User | None = None if checked.anonymous else signed_in
@@ -506,7 +520,7 @@ def submit_item(
         for attempt in range(REFERENCE_DRAWS):
             item.reference = new_reference()
             try:
-                _store_submission(item, checked, submitter, secret)
+                _store_submission(item, checked, submitter, duplicate_since)
             except IntegrityError:
                 # Drawn again only when the tracking code was taken (the item is the
                 # transaction's first write, so nothing else was lost with it).
@@ -517,6 +531,8 @@ def submit_item(
     except BaseException:
         reservation.release()
         raise
+    if checked.contact_email:
+        transaction.on_commit(lambda: _send_receipt(item, secret))
     return Submitted(item, secret)
 
 
