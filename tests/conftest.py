@@ -15,7 +15,7 @@ from django.utils import translation
 
 from tests import factories
 from tests.mailcapture import CapturedMail, start_capture
-from trustbridge.core import configuration
+from trustbridge.core import configuration, tenancy
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -48,9 +48,11 @@ def _english_by_default() -> Iterator[None]:
 def _fresh_cache() -> Iterator[None]:
     cache.clear()
     configuration.forget()
+    tenancy.forget_recent()
     yield
     cache.clear()
     configuration.forget()
+    tenancy.forget_recent()
 
 
 @pytest.fixture

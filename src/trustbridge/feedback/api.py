@@ -34,7 +34,7 @@ from trustbridge.core.api_base import (
     token_organization_matches,
 )
 from trustbridge.core.models import Area, Organization
-from trustbridge.core.tenancy import get_organization, scoped
+from trustbridge.core.tenancy import get_organization, recent_organization, scoped
 from trustbridge.feedback import abuse, accountability, inbox, intake, resident_queries, workflow
 from trustbridge.feedback.defaults import category_label
 from trustbridge.feedback.models import (
@@ -131,7 +131,7 @@ class SubmittedOut(Schema):
     ),
 )
 def submit(request: HttpRequest, slug: str, payload: SubmissionIn) -> Any:
-    organization = get_organization(slug)
+    organization = recent_organization(slug)
     submission = intake.Submission(
         kind=payload.kind,
         category=payload.category,
