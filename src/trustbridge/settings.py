@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "trustbridge.core",
     "trustbridge.transparency",
     "trustbridge.feedback",
+    "trustbridge.events",
     "trustbridge.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("trustbridge.core.urls")),
     path("o/<slug:org_slug>/", include("trustbridge.transparency.urls")),
     path("o/<slug:org_slug>/", include("trustbridge.feedback.urls")),
+    path("o/<slug:org_slug>/", include("trustbridge.events.urls")),
     path("open311/v2/", include("trustbridge.feedback.urls_open311")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("trustbridge.accounts.urls")),

@@ -171,3 +171,11 @@ def can_configure_feedback(user: Actor, organization: Organization) -> bool:
 def is_escalation_contact(user: Actor, organization: Organization) -> bool:
     """Who is e-mailed when ordinary items approach or pass their targets."""
     return _has_role(user, organization, {Role.SUPERVISOR})
+
+
+EVENT_ORGANIZERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER})
+
+
+def can_organize_events(user: Actor, organization: Organization) -> bool:
+    """Create, edit, publish, reschedule and cancel events; see and message attendees."""
+    return _has_role(user, organization, EVENT_ORGANIZERS)

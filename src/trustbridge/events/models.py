@@ -1,0 +1,152 @@
+"""Community events, town halls and watch meetings; their occurrences and sign-ups.
+
+An ``Event`` is what organisers edit: texts in several languages, a place, a capacity and,
+for a series, a recurrence rule. Every date it happens on is an ``Occurrence`` row
+(materialised from the rule, which is always bounded), so that one date can be cancelled or
+moved, and so that sign-ups and capacity belong to a date. Times are stored in UTC and shown
+in the organisation's time zone; a series keeps its local wall-clock time across daylight
+saving changes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trustbridge.core.models import Area, Organization
+
+
+class EventKind(models.TextChoices):
+    GATHERING = "gathering", _("Community gathering")
+    TOWN_HALL = "town_hall", _("Town hall")
+    WATCH_MEETING = "watch_meeting", _("Neighbourhood-watch meeting")
+    FORUM = "forum", _("Forum")
+    SCHOOL_VISIT = "school_visit", _("School visit")
+    APPRECIATION = "appreciation", _("Appreciation day")
+    OTHER = "other", _("Other")
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Event(models.Model):
+    """What organisers plan. ``texts`` holds the title and description by language code
+    (``{"en": {"title": …, "description": …}, "fr": …}``); ``sequence`` is raised on every
+    change that calendars must pick up (time, place, cancellation)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    status = models.CharField(max_length=20, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    texts = models.JSONField(default=dict)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    recurrence = models.CharField(_("repeats (RRULE)"), max_length=255, blank=True)
+
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    step_free = models.BooleanField(_("step-free access"), default=False)
+    hearing_loop = models.BooleanField(_("hearing loop"), default=False)
+    interpretation = models.CharField(_("interpretation"), max_length=200, blank=True)
+    childcare = models.BooleanField(_("childcare"), default=False)
+    accessibility_notes = models.TextField(_("accessibility notes"), blank=True)
+
+    areas = models.ManyToManyField(Area, blank=True, related_name="+")
+    hosts = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
+
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("starts_at", "id")
+        indexes = [models.Index(fields=["organization", "status", "starts_at"], name="event_org")]
+
+    def __str__(self) -> str:
+        return self.title("en")
+
+    def title(self, language: str) -> str:
+        return self.text(language, "title")
+
+    def text(self, language: str, name: str) -> str:
+        """The text in ``language``, else in the first language that has one."""
+        texts: dict[str, dict[str, str]] = self.texts or {}
+        chosen = texts.get(language) or next(iter(texts.values()), {})
+        return str(chosen.get(name, ""))
+
+
+class Occurrence(models.Model):
+    """One date of an event. ``original_start`` names it for calendars (RECURRENCE-ID) and
+    never changes; moving it changes ``starts_at``/``ends_at``."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="occurrences")
+    original_start = models.DateTimeField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    cancelled = models.BooleanField(default=False)
+    moved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("starts_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "original_start"], name="occurrence_once")
+        ]
+        indexes = [models.Index(fields=["organization", "starts_at"], name="occurrence_org")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class RsvpStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for e-mail confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Rsvp(models.Model):
+    """One person's place at one occurrence: a signed-in resident (``user``) or a guest who
+    confirms by e-mail. Places go in order of confirmation; the waiting list is ordered by
+    ``queued_at``. Only digests of the guest's link secret and of the check-in code are
+    stored."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True)
+    status = models.CharField(max_length=20, choices=RsvpStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # joined the waiting list
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    secret_digest = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "user"],
+                condition=models.Q(user__isnull=False) & ~models.Q(status="cancelled"),
+                name="rsvp_once_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["occurrence", "email"],
+                condition=~models.Q(email="") & ~models.Q(status="cancelled"),
+                name="rsvp_once_per_email",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["occurrence", "status", "queued_at"], name="rsvp_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurrence_id} {self.status}"
