@@ -179,3 +179,8 @@ EVENT_ORGANIZERS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER})
 def can_organize_events(user: Actor, organization: Organization) -> bool:
     """Create, edit, publish, reschedule and cancel events; see and message attendees."""
     return _has_role(user, organization, EVENT_ORGANIZERS)
+
+
+def can_log_contacts(user: Actor, organization: Organization) -> bool:
+    """Log informal contacts with residents for the engagement figures."""
+    return _has_role(user, organization, EVENT_ORGANIZERS)

@@ -150,3 +150,42 @@ class Rsvp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurrence_id} {self.status}"
+
+
+class ContactKind(models.TextChoices):
+    FOOT_PATROL = "foot_patrol", _("Foot-patrol conversation")
+    BUSINESS_VISIT = "business_visit", _("Business visit")
+    SCHOOL_DROP_IN = "school_drop_in", _("School drop-in")
+    COMMUNITY_GROUP = "community_group", _("Community group visit")
+    OTHER = "other", _("Other")
+
+
+class InformalContact(models.Model):
+    """An officer's informal contact with residents, logged for the engagement figures.
+
+    Never a resident's name or contact: the kind, the area, the topic in a few words, how
+    long and how many people. Counts and minutes per area are public; the topic is not.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
+    area = models.ForeignKey(
+        Area, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    topic = models.CharField(_("topic"), max_length=120)
+    minutes = models.PositiveIntegerField(_("minutes"))
+    people = models.PositiveIntegerField(_("people"), default=1)
+    happened_on = models.DateField(_("date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-happened_on", "-id")
+        indexes = [
+            models.Index(fields=["organization", "happened_on"], name="contact_org_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.happened_on}"
