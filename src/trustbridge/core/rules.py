@@ -184,3 +184,11 @@ def can_organize_events(user: Actor, organization: Organization) -> bool:
 def can_log_contacts(user: Actor, organization: Organization) -> bool:
     """Log informal contacts with residents for the engagement figures."""
     return _has_role(user, organization, EVENT_ORGANIZERS)
+
+
+QUESTION_MODERATORS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role.MODERATOR})
+
+
+def can_moderate_questions(user: Actor, organization: Organization) -> bool:
+    """Approve, hide, merge and answer town-hall questions."""
+    return _has_role(user, organization, QUESTION_MODERATORS)

@@ -189,3 +189,91 @@ class InformalContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.happened_on}"
+
+
+class QuestionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a moderator")
+    APPROVED = "approved", _("Approved")
+    HIDDEN = "hidden", _("Hidden")
+    MERGED = "merged", _("Merged with another question")
+    ANSWERED = "answered", _("Answered")
+
+
+class Question(models.Model):
+    """A question for a town hall or forum, asked before or during it, by anyone.
+
+    ``asker`` is kept only for a signed-in resident who did not ask to stay anonymous, and
+    is never shown publicly. ``votes`` counts the ``Vote`` rows (kept in step under a lock).
+    A question still unanswered when the event ends is due ``answer_due`` days later.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(_("question"), max_length=500)
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=QuestionStatus.choices, default=QuestionStatus.PENDING
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
+    votes = models.PositiveIntegerField(default=0)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_live = models.BooleanField(default=False)
+    answer_due = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-votes", "created_at", "id")
+        indexes = [
+            models.Index(fields=["event", "status", "votes"], name="question_board"),
+            models.Index(fields=["organization", "status", "answer_due"], name="question_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Vote(models.Model):
+    """One up-vote: ``voter`` is a digest naming a signed-in person or a device, never kept
+    in clear."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    voter = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["question", "voter"], name="vote_once")]
+
+    def __str__(self) -> str:
+        return f"vote for {self.question_id}"
+
+
+class ModerationAction(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    HIDDEN = "hidden", _("Hidden")
+    MERGED = "merged", _("Merged")
+    ANSWERED = "answered", _("Answered")
+
+
+class ModerationEntry(models.Model):
+    """The public log of what moderators did to questions, with the reason given. The
+    moderator is recorded for the audit, not shown."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="log")
+    action = models.CharField(max_length=20, choices=ModerationAction.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.question_id}"
