@@ -91,6 +91,7 @@ class Occurrence(models.Model):
     ends_at = models.DateTimeField()
     cancelled = models.BooleanField(default=False)
     moved = models.BooleanField(default=False)
+    walk_ins = models.PositiveIntegerField(default=0)  # came without signing up
 
     class Meta:
         ordering = ("starts_at", "id")
@@ -129,6 +130,10 @@ class Rsvp(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     secret_digest = models.CharField(max_length=64)
+    # The check-in code (in the QR of the confirmation) is stored as a digest only.
+    checkin_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    first_time = models.BooleanField(null=True)  # first event of this organisation attended
 
     class Meta:
         ordering = ("created_at", "id")
