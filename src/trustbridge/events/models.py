@@ -282,3 +282,49 @@ class ModerationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.question_id}"
+
+
+class Recap(models.Model):
+    """What hosts publish after an event: a summary in one or more languages (``texts``,
+    like the event's), the attendance as counted at the door, and commitments."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="recap")
+    texts = models.JSONField(default=dict)
+    attended = models.PositiveIntegerField(default=0)
+    questions_answered = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"recap of {self.event_id}"
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Commitment(models.Model):
+    """A promise made at an event, followed up in public until it is done or dropped (with
+    a reason)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    recap = models.ForeignKey(Recap, on_delete=models.CASCADE, related_name="commitments")
+    text = models.CharField(_("commitment"), max_length=300)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
+    )
+    update = models.CharField(_("latest update"), max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("due_on", "id")
+        indexes = [models.Index(fields=["organization", "status"], name="commitment_org")]
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -247,7 +247,7 @@ def _apply(
     if kind not in EventKind.values:
         refuse("kind", _("Choose a kind of event."))
     event.kind = kind
-    event.texts = _texts(organization, texts, refuse)
+    event.texts = clean_texts(organization, texts, refuse)
     try:
         _check_times(starts_at, ends_at)
     except ServiceError as error:
@@ -291,7 +291,7 @@ def _apply(
         raise ServiceErrors(errors)
 
 
-def _texts(
+def clean_texts(
     organization: Organization,
     texts: Mapping[str, Mapping[str, str]],
     refuse: Any,

@@ -1,0 +1,161 @@
+"""Recaps after an event, and the commitments made there, followed up in public.
+
+A recap takes its figures from the door (``checkin.attendance``) and the questions
+answered; nothing about who came. Each commitment stays open, with updates, until it is done
+or dropped (dropping needs a reason, which the public sees).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from trustbridge.accounts.models import User
+from trustbridge.core import audit, rules
+from trustbridge.core.checks import require
+from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
+from trustbridge.core.models import AuditAction, Organization
+from trustbridge.events import checkin
+from trustbridge.events.models import (
+    Commitment,
+    CommitmentStatus,
+    Event,
+    EventStatus,
+    QuestionStatus,
+    Recap,
+)
+
+MAX_SUMMARY = 10_000
+MAX_COMMITMENT = 300
+MAX_UPDATE = 500
+MAX_COMMITMENTS = 30
+
+
+def publish_recap(
+    actor: User,
+    event: Event,
+    *,
+    texts: Mapping[str, Mapping[str, str]],
+    commitments: Sequence[tuple[str, dt.date | None]] = (),
+    now: dt.datetime,
+) -> Recap:
+    """The recap of an event that has ended, with its commitments (text, due date)."""
+    require(rules.can_organize_events(actor, event.organization))
+    errors: list[ServiceError] = []
+
+    def refuse(field: str, message: str) -> None:
+        errors.append(ServiceError(ErrorCode.INVALID, message, field))
+
+    occurrences = list(event.occurrences.all())
+    if event.status != EventStatus.PUBLISHED:
+        refuse("event", _("Only a published event has a recap."))
+    elif max((o.ends_at for o in occurrences), default=event.ends_at) > now:
+        refuse("event", _("Publish the recap once the event is over."))
+    if Recap.objects.filter(event=event).exists():
+        refuse("event", _("This event has a recap already."))
+    kept = _summaries(texts, refuse)
+    if len(commitments) > MAX_COMMITMENTS:
+        refuse("commitments", _("Give at most %(max)d commitments.") % {"max": MAX_COMMITMENTS})
+    cleaned = []
+    for position, (text, due_on) in enumerate(commitments):
+        text = " ".join(text.split())
+        if not text or len(text) > MAX_COMMITMENT:
+            refuse(
+                f"commitment_{position}",
+                _("Write each commitment in 1 to %(max)d characters.") % {"max": MAX_COMMITMENT},
+            )
+        cleaned.append((text, due_on))
+    if errors:
+        raise ServiceErrors(errors)
+    attended = sum(checkin.attendance(o).attended for o in occurrences if not o.cancelled)
+    with transaction.atomic():
+        recap = Recap.objects.create(
+            organization=event.organization,
+            event=event,
+            texts=kept,
+            attended=attended,
+            questions_answered=event.questions.filter(status=QuestionStatus.ANSWERED).count(),
+            published_at=now,
+            author=actor,
+        )
+        Commitment.objects.bulk_create(
+            Commitment(organization=event.organization, recap=recap, text=text, due_on=due_on)
+            for text, due_on in cleaned
+        )
+        audit.record(
+            actor=actor, action=AuditAction.CREATE, organization=event.organization, target=recap
+        )
+    return recap
+
+
+def _summaries(
+    texts: Mapping[str, Mapping[str, str]], refuse: Callable[[str, str], None]
+) -> dict[str, dict[str, str]]:
+    """The summary in each language given; one at least."""
+    known = {code for code, _name in settings.LANGUAGES}
+    kept = {}
+    for language, parts in texts.items():
+        summary = str(parts.get("summary", "")).strip()
+        if language not in known:
+            refuse(
+                "texts",
+                _("“%(language)s” is not a language we publish in.") % {"language": language},
+            )
+        elif len(summary) > MAX_SUMMARY:
+            refuse(
+                f"summary_{language}",
+                _("Keep the summary to %(max)d characters.") % {"max": MAX_SUMMARY},
+            )
+        elif summary:
+            kept[language] = {"summary": summary}
+    if not kept:
+        refuse("texts", _("Write a summary of the event."))
+    return kept
+
+
+def follow_up(
+    actor: User, commitment: Commitment, *, status: str, update: str, now: dt.datetime
+) -> Commitment:
+    """Record progress on a commitment: still open with news, done, or dropped (with the
+    reason)."""
+    require(rules.can_organize_events(actor, commitment.organization))
+    update = " ".join(update.split())
+    if status not in CommitmentStatus.values:
+        raise ServiceError(ErrorCode.INVALID, _("Choose where the commitment stands."), "status")
+    if len(update) > MAX_UPDATE:
+        raise ServiceError(
+            ErrorCode.INVALID,
+            _("Keep the update to %(max)d characters.") % {"max": MAX_UPDATE},
+            "update",
+        )
+    if status == CommitmentStatus.DROPPED and not update:
+        raise ServiceError(
+            ErrorCode.INVALID, _("Tell the public why this commitment was dropped."), "update"
+        )
+    with transaction.atomic():
+        commitment.status = status
+        commitment.update = update or commitment.update
+        commitment.closed_at = None if status == CommitmentStatus.OPEN else now
+        commitment.save(update_fields=["status", "update", "closed_at"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            organization=commitment.organization,
+            target=commitment,
+            changes=["status"],
+        )
+    return commitment
+
+
+def open_commitments(organization: Organization) -> QuerySet[Commitment]:
+    """Commitments still in progress, soonest due first: for the public follow-up list."""
+    return (
+        Commitment.objects.filter(organization=organization, status=CommitmentStatus.OPEN)
+        .select_related("recap__event")
+        .order_by("due_on", "id")
+    )
