@@ -4,6 +4,7 @@ log, and a written answer within the target for what the event left unanswered."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -150,3 +151,10 @@ def test_only_moderating_staff_approve_hide_merge_or_answer(organization, town_h
     asked = questions.ask(town_hall, "Who decides?", now=BEFORE)
     with pytest.raises(PermissionDenied):
         questions.approve(partner, asked, now=BEFORE)
+
+
+def test_a_voter_key_is_keyed_so_a_device_cannot_be_guessed_back():
+    key = questions.voter_key(device="phone-1")
+    plain = hashlib.sha256(b"device:phone-1").hexdigest()
+    assert len(key) == 64 and key != plain
+    assert key == questions.voter_key(device="phone-1") != questions.voter_key(device="phone-2")

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from trustbridge.core import audit, rules
 from trustbridge.core.checks import full_clean, require
+from trustbridge.core.digests import digest_of
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.geo import FeatureProblem, GeometryError, features_of, validate_boundary
 from trustbridge.core.images import clean_image
@@ -361,9 +362,7 @@ def _upsert_area(
 
 
 def _digest(secret: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return digest_of(secret)
 
 
 def invite(

@@ -8,7 +8,6 @@ or by name from the list, and count walk-ins. The public sees counts only.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -21,14 +20,11 @@ from django.utils.translation import gettext as _
 from trustbridge.accounts.models import User
 from trustbridge.core import rules
 from trustbridge.core.checks import require
+from trustbridge.core.digests import digest_of
 from trustbridge.core.errors import ErrorCode, ServiceError
 from trustbridge.events.models import Occurrence, Rsvp, RsvpStatus
 
 MAX_WALK_INS = 1000
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
 def issue_code(rsvp: Rsvp) -> str:
@@ -38,7 +34,7 @@ def issue_code(rsvp: Rsvp) -> str:
             ErrorCode.INVALID, _("Only a confirmed place has a check-in code."), None
         )
     code = secrets.token_urlsafe(12)
-    rsvp.checkin_digest = _digest(code)
+    rsvp.checkin_digest = digest_of(code.strip())
     rsvp.save(update_fields=["checkin_digest"])
     return code
 
@@ -47,7 +43,11 @@ def check_in_by_code(actor: User, occurrence: Occurrence, code: str, *, now: dt.
     """Check in the person whose code was scanned. A code of another date or event, an
     unknown code and a code used already are each refused with what happened."""
     require(rules.can_organize_events(actor, occurrence.organization))
-    found = Rsvp.objects.filter(checkin_digest=_digest(code)).first() if code.strip() else None
+    found = (
+        Rsvp.objects.filter(checkin_digest=digest_of(code.strip())).first()
+        if code.strip()
+        else None
+    )
     if found is None or found.organization_id != occurrence.organization_id:
         raise ServiceError(ErrorCode.NOT_FOUND, _("This code is not on any list."), "code")
     if found.occurrence_id != occurrence.pk:

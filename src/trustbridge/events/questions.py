@@ -8,10 +8,8 @@ Writes: ``ask``, ``vote``, ``approve``, ``hide``, ``merge``, ``answer``. Reads: 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import zoneinfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from django.utils.translation import gettext as _
 from trustbridge.accounts.models import User
 from trustbridge.core import rules
 from trustbridge.core.checks import require
+from trustbridge.core.digests import keyed_digest
 from trustbridge.core.errors import ErrorCode, ServiceError
 from trustbridge.events.models import (
     Event,
@@ -48,7 +47,7 @@ def voter_key(*, user: User | None = None, device: str = "") -> str:
         name = f"device:{device}"
     else:
         raise ServiceError(ErrorCode.INVALID, _("We cannot tell who is voting."), None)
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{name}".encode()).hexdigest()
+    return keyed_digest("events.vote", name)
 
 
 def ask(
@@ -126,17 +125,12 @@ def merge(actor: User, question: Question, into: Question, *, now: dt.datetime) 
     if into.status not in (QuestionStatus.APPROVED, QuestionStatus.ANSWERED):
         raise ServiceError(ErrorCode.INVALID, _("Merge into an approved question."), None)
     with transaction.atomic():
-        moved = 0
-        for ballot in Vote.objects.filter(question=question):
-            try:
-                with transaction.atomic():
-                    Vote.objects.filter(pk=ballot.pk).update(question=into)
-                moved += 1
-            except IntegrityError:  # that voter already voted for the other one
-                pass
+        # Voters who voted for both keep one vote; the others' votes move over.
+        both = Vote.objects.filter(question=into).values("voter")
+        Vote.objects.filter(question=question, voter__in=both).delete()
+        moved = Vote.objects.filter(question=question).update(question=into)
         Question.objects.filter(pk=into.pk).update(votes=F("votes") + moved)
-        question.merged_into = into
-        question.votes = Vote.objects.filter(question=question).count()
+        question.merged_into, question.votes = into, 0
         question.save(update_fields=["merged_into", "votes"])
         reason = _("Asked already: merged with another question.")
         return _change(actor, question, QuestionStatus.MERGED, ModerationAction.MERGED, reason, now)

@@ -10,7 +10,6 @@ list in the order they arrived and are promoted in that order when a place is gi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -21,12 +20,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trustbridge.accounts.models import User
 from trustbridge.core import audit, rules
 from trustbridge.core.checks import require
+from trustbridge.core.digests import digest_of
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.models import Area, AuditAction, Membership, Organization
 from trustbridge.events import recurrence
@@ -402,8 +403,15 @@ def _reschedule(event: Event, previous_start: dt.datetime) -> None:
 
 
 def _most_confirmed(event: Event) -> int:
-    counts = [o.rsvps.filter(status=RsvpStatus.CONFIRMED).count() for o in event.occurrences.all()]
-    return max(counts, default=0)
+    """The most places taken at any one date of the event (one query)."""
+    counts = (
+        Rsvp.objects.filter(occurrence__event=event, status=RsvpStatus.CONFIRMED)
+        .values("occurrence")
+        .annotate(taken=Count("id"))
+        .order_by("-taken")
+        .values_list("taken", flat=True)
+    )
+    return counts.first() or 0
 
 
 # Sign-ups ----------------------------------------------------------------------------------
@@ -416,10 +424,6 @@ class SignedUp:
 
     rsvp: Rsvp
     secret: str
-
-
-def digest_of(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def sign_up(

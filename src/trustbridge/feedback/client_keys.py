@@ -8,7 +8,6 @@ the organisation's own: a key of one organisation finds nothing in another.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from trustbridge.core import audit, rules
 from trustbridge.core.checks import require
+from trustbridge.core.digests import digest_of
 from trustbridge.core.errors import ErrorCode, ServiceError
 from trustbridge.core.models import AuditAction, Organization
 from trustbridge.core.tenancy import scoped
@@ -31,10 +31,6 @@ KEY_PREFIX = "tb311_"
 PREFIX_LENGTH = 10  # shown to staff: the marker and four characters of the secret
 NAME_LENGTH = ClientKey._meta.get_field("name").max_length or 120
 USE_NOTED_EVERY_SECONDS = 60
-
-
-def digest_of(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def issue_key(actor: User, organization: Organization, name: str) -> tuple[ClientKey, str]:

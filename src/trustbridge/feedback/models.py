@@ -7,6 +7,8 @@ resident allowed it and a moderator approved it, a redacted text.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -138,6 +140,19 @@ class Team(models.Model):
         return self.name
 
 
+def _optional_link(to: Any, related_name: str = "+") -> models.ForeignKey[Any, Any]:
+    """A link an item may lack, cleared when its target goes; indexed by a partial index in
+    ``Item.Meta`` (most items have none, so a new item writes none of these indexes)."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        db_index=False,
+    )
+
+
 class Item(models.Model):
     """One piece of feedback.
 
@@ -172,49 +187,14 @@ class Item(models.Model):
     contact_email = models.EmailField(_("e-mail address"), blank=True)
     contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
     anonymous = models.BooleanField(_("anonymous, even to staff"), default=False)
-    submitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # a partial index below: most items have none
-    )
+    submitter = _optional_link(settings.AUTH_USER_MODEL)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     close_reason = models.CharField(max_length=20, choices=CloseReason.choices, blank=True)
-    duplicate_of = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="duplicates",
-        db_index=False,  # a partial index below: most items have none
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # a partial index below: most items have none
-    )
-    team = models.ForeignKey(
-        Team,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # a partial index below: most items have none
-    )
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        db_index=False,  # a partial index below: most items have none
-    )
+    duplicate_of = _optional_link("self", related_name="duplicates")
+    assignee = _optional_link(settings.AUTH_USER_MODEL)
+    team = _optional_link(Team)
+    subject = _optional_link(settings.AUTH_USER_MODEL)
 
     submitted_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)

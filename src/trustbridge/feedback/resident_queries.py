@@ -9,7 +9,6 @@ wrong secret, an unknown reference and another organisation's reference all give
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import math
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from trustbridge.core import geo
+from trustbridge.core.digests import digest_of
 from trustbridge.core.models import Area, Organization
 from trustbridge.core.tenancy import scoped
 from trustbridge.feedback.defaults import (
@@ -36,11 +36,6 @@ from trustbridge.feedback.models import (
     Kind,
     Survey,
 )
-
-
-def digest_of(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
 
 # The form ----------------------------------------------------------------------------------
 
