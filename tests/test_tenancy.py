@@ -64,8 +64,10 @@ from trustbridge.core.models import (
     OrganizationKind,
     Role,
 )
+from trustbridge.events import questions as event_questions
 from trustbridge.events import services as event_services
 from trustbridge.events.models import Event as CalendarEvent
+from trustbridge.events.models import Question, Rsvp
 from trustbridge.feedback import client_keys, intake, rollup, workflow
 from trustbridge.feedback.defaults import ensure_feedback_setup
 from trustbridge.feedback.models import CannedReply, Category, ClientKey, Holiday, Item, Team
@@ -75,6 +77,8 @@ from trustbridge.transparency.models import ImportRun, InitiativeUpdate, Milesto
 VICTIM_IP = "203.0.113.77"
 VICTIM_REPORTER = "reporter.hidden@victim-residents.example"
 VICTIM_FEEDBACK = "Hidden lane lamp flickers by number 12"
+VICTIM_GUEST = "guest.hidden@victim-residents.example"
+VICTIM_QUESTION = "Hidden question about the corner of Elm and 5th"
 INTRUDER_IP = "198.51.100.23"
 
 
@@ -109,6 +113,8 @@ class World:
             VICTIM_IP,
             VICTIM_REPORTER,
             VICTIM_FEEDBACK,
+            VICTIM_GUEST,
+            VICTIM_QUESTION,
         ]
 
     def intruder_markers(self) -> list[str]:
@@ -169,7 +175,11 @@ def _published_event(organization: Organization, admin: User) -> CalendarEvent:
         venue="Old Mill library",
         areas=[area],
     )
-    return event_services.publish_event(admin, event)
+    event = event_services.publish_event(admin, event)
+    # A guest's sign-up and a question no moderator has approved: neither is public.
+    event_services.sign_up(event.occurrences.get(), name="Hidden Guest", email=VICTIM_GUEST)
+    event_questions.ask(event, VICTIM_QUESTION, now=timezone.now())
+    return event
 
 
 def _feedback(organization: Organization, admin: User, text: str, email: str) -> Item:
@@ -807,6 +817,9 @@ PARAMETERS: dict[str, Any] = {
     "reference": lambda w: w.victim_item.reference,
     "photo_id": lambda w: w.victim_item.photos.get().pk,
     "event_id": lambda w: w.victim_event.pk,
+    "occurrence_id": lambda w: w.victim_event.occurrences.get().pk,
+    "rsvp_id": lambda w: Rsvp.objects.get(email=VICTIM_GUEST).pk,
+    "question_id": lambda w: Question.objects.get(text=VICTIM_QUESTION).pk,
     "category_id": lambda w: Category.objects.filter(organization=w.victim).first().pk,
     "team_id": lambda w: Team.objects.get(organization=w.victim).pk,
     "canned_id": lambda w: CannedReply.objects.get(organization=w.victim).pk,

@@ -92,6 +92,7 @@ class Occurrence(models.Model):
     cancelled = models.BooleanField(default=False)
     moved = models.BooleanField(default=False)
     walk_ins = models.PositiveIntegerField(default=0)  # came without signing up
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the day-before reminder went
 
     class Meta:
         ordering = ("starts_at", "id")
@@ -229,6 +230,7 @@ class Question(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_live = models.BooleanField(default=False)
     answer_due = models.DateField(null=True, blank=True)
+    escalated_on = models.DateField(null=True, blank=True)  # overdue: supervisors were told
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -300,6 +302,26 @@ class Recap(models.Model):
 
     def __str__(self) -> str:
         return f"recap of {self.event_id}"
+
+
+class RecapPhoto(models.Model):
+    """A photo of a recap, published only after its uploader confirmed that the people in
+    it agreed. Stored stripped of its metadata (``core.images.clean_image``)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    recap = models.ForeignKey(Recap, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="events/recaps/")
+    alt = models.CharField(_("photo description"), max_length=300)
+    consent_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("added_at", "id")
+
+    def __str__(self) -> str:
+        return f"photo of recap {self.recap_id}"
 
 
 class CommitmentStatus(models.TextChoices):
