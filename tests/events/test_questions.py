@@ -158,3 +158,69 @@ def test_a_voter_key_is_keyed_so_a_device_cannot_be_guessed_back():
     plain = hashlib.sha256(b"device:phone-1").hexdigest()
     assert len(key) == 64 and key != plain
     assert key == questions.voter_key(device="phone-1") != questions.voter_key(device="phone-2")
+
+
+def test_an_action_on_a_question_another_moderator_changed_meanwhile_is_refused(
+    officer, moderator, town_hall
+):
+    asked = questions.ask(town_hall, "Approved twice?", now=BEFORE)
+    stale = Question.objects.get(pk=asked.pk)  # the second moderator's page, still pending
+    questions.approve(officer, asked, now=BEFORE)
+    questions.answer(officer, asked, "Yes.", now=DURING, live=True)
+
+    with pytest.raises(ServiceError) as refused:
+        questions.approve(moderator, stale, now=DURING)
+
+    assert "Answered" in refused.value.message
+    assert Question.objects.get(pk=asked.pk).status == QuestionStatus.ANSWERED
+    assert list(ModerationEntry.objects.values_list("action", flat=True)) == [
+        "approved",
+        "answered",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [("answered", "approve"), ("merged", "approve"), ("merged", "hide"), ("hidden", "merge")],
+)
+def test_moderation_starts_only_from_the_states_it_fits(officer, town_hall, status, action):
+    kept = approved(officer, town_hall, "Kept")
+    asked = approved(officer, town_hall, "Changed")
+    if status == "answered":
+        questions.answer(officer, asked, "Yes.", now=DURING, live=True)
+    elif status == "merged":
+        questions.merge(officer, asked, kept, now=DURING)
+    else:
+        questions.hide(officer, asked, "Off topic", now=DURING)
+    entries = ModerationEntry.objects.count()
+
+    with pytest.raises(ServiceError):
+        if action == "approve":
+            questions.approve(officer, asked, now=DURING)
+        elif action == "hide":
+            questions.hide(officer, asked, "Again", now=DURING)
+        else:
+            questions.merge(officer, asked, kept, now=DURING)
+
+    asked.refresh_from_db()
+    assert (asked.status, ModerationEntry.objects.count()) == (status, entries)
+
+
+def test_a_hidden_question_can_be_put_back(officer, town_hall):
+    asked = questions.ask(town_hall, "Hidden by mistake", now=BEFORE)
+    questions.hide(officer, asked, "Looked off topic", now=BEFORE)
+    questions.approve(officer, asked, now=DURING)
+    assert list(questions.board(town_hall)) == [asked]
+
+
+def test_votes_are_limited_per_voter_and_loosely_per_address(officer, town_hall, monkeypatch):
+    question = approved(officer, town_hall, "Flooded?")
+    monkeypatch.setattr(questions, "VOTE_ADDRESS_LIMITS", [(3, 600)])
+    for n in range(3):
+        questions.vote(question, questions.voter_key(device=f"d{n}"), sender="addr:192.0.2.1")
+
+    with pytest.raises(TooManySubmissions):
+        questions.vote(question, questions.voter_key(device="d9"), sender="addr:192.0.2.1")
+    assert questions.vote(question, questions.voter_key(device="d9"), sender="addr:192.0.2.2")
+    question.refresh_from_db()
+    assert question.votes == 4

@@ -302,7 +302,7 @@ def test_the_private_page_is_never_cached_indexed_or_sent_as_a_referrer(organiza
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
 

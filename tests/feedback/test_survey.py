@@ -111,7 +111,7 @@ def test_the_survey_page_asks_three_questions_with_words_on_every_point(
     page = response.content.decode()
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     for question in (
         "Were you listened to?",
         "Were you treated with respect?",

@@ -165,3 +165,15 @@ def test_privacy_page_is_served_in_each_language(client, riverside, code):
     response = client.get(f"/o/{riverside.organization.slug}/transparency/privacy/")
     assert response.status_code == 200
     assert response["Content-Language"] == code
+
+
+@pytest.mark.parametrize("code", ["fr", "es"])
+def test_charts_and_maps_keep_svg_numbers_with_a_dot_in_every_language(client, riverside, code):
+    """French and Spanish write 12,5 for 12.5: inside SVG that would break every shape."""
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = code
+    page = dashboard(client, riverside, "from=2025-01&to=2025-03").content.decode()
+
+    svg = "".join(re.findall(r"<svg.*?</svg>", page, flags=re.S))
+    numbers = re.findall(r'\s(?:x|y|width|height|x1|x2|y1|y2|cx|cy|r)="([^"]*)"', svg)
+    assert len(numbers) > 10, "the dashboard draws charts"
+    assert [n for n in numbers if not re.fullmatch(r"-?\d+(\.\d+)?", n)] == []

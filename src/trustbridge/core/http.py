@@ -1,12 +1,17 @@
-"""HTTP caching for public pages and API answers: ETag and Cache-Control."""
+"""HTTP caching: public pages and API answers (ETag, Cache-Control), and private pages kept
+out of caches."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.http.response import HttpResponseBase
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+
+R = TypeVar("R", bound=HttpResponseBase)
 
 
 def make_public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -29,4 +34,16 @@ def make_public(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         for header in ("ETag", "Cache-Control", "Vary"):
             not_modified[header] = response[header]
         return not_modified
+    return response
+
+
+def make_private(response: R) -> R:
+    """A page reached by a secret link, or personal: kept out of caches and search engines,
+    and its address never sent to another site as a referrer.
+
+    Not "no-referrer": browsers would then send ``Origin: null`` with the page's own forms,
+    which the CSRF check refuses. "same-origin" still keeps the link from other sites."""
+    add_never_cache_headers(response)
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -192,3 +192,8 @@ QUESTION_MODERATORS = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.OFFICER, Role
 def can_moderate_questions(user: Actor, organization: Organization) -> bool:
     """Approve, hide, merge and answer town-hall questions."""
     return _has_role(user, organization, QUESTION_MODERATORS)
+
+
+def can_follow_up_questions(user: Actor, organization: Organization) -> bool:
+    """See town-hall questions past their written-answer date, and be e-mailed about them."""
+    return _has_role(user, organization, {Role.ADMIN, Role.SUPERVISOR})

@@ -26,6 +26,11 @@ from trustbridge.events.models import Occurrence, Rsvp, RsvpStatus
 
 MAX_WALK_INS = 1000
 
+# Codes are read out at the door when a phone shows no images: Crockford's base 32 (digits
+# and capitals without I, L, O or U), twelve characters, 60 random bits.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12
+
 
 def issue_code(rsvp: Rsvp) -> str:
     """A new check-in code for a confirmed sign-up (the previous one stops working)."""
@@ -33,21 +38,30 @@ def issue_code(rsvp: Rsvp) -> str:
         raise ServiceError(
             ErrorCode.INVALID, _("Only a confirmed place has a check-in code."), None
         )
-    code = secrets.token_urlsafe(12)
-    rsvp.checkin_digest = digest_of(code.strip())
+    code = "".join(secrets.choice(CODE_ALPHABET) for _position in range(CODE_LENGTH))
+    rsvp.checkin_digest = digest_of(code)
     rsvp.save(update_fields=["checkin_digest"])
     return code
+
+
+def normalize_code(typed: str) -> str:
+    """A code as typed or read out: case, spaces and dashes do not matter, and O, I and L
+    are taken for 0, 1 and 1, as Crockford's base 32 reads them."""
+    compact = "".join(typed.split()).replace("-", "").upper()
+    return compact.translate(str.maketrans("OIL", "011"))
+
+
+def display_code(code: str) -> str:
+    """A code in groups of four, to read out: ``7KQ2-M9XD-4HTR``."""
+    return "-".join(code[start : start + 4] for start in range(0, len(code), 4))
 
 
 def check_in_by_code(actor: User, occurrence: Occurrence, code: str, *, now: dt.datetime) -> Rsvp:
     """Check in the person whose code was scanned. A code of another date or event, an
     unknown code and a code used already are each refused with what happened."""
     require(rules.can_organize_events(actor, occurrence.organization))
-    found = (
-        Rsvp.objects.filter(checkin_digest=digest_of(code.strip())).first()
-        if code.strip()
-        else None
-    )
+    code = normalize_code(code)
+    found = Rsvp.objects.filter(checkin_digest=digest_of(code)).first() if code else None
     if found is None or found.organization_id != occurrence.organization_id:
         raise ServiceError(ErrorCode.NOT_FOUND, _("This code is not on any list."), "code")
     if found.occurrence_id != occurrence.pk:

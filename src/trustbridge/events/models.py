@@ -125,6 +125,7 @@ class Rsvp(models.Model):
     )
     name = models.CharField(_("name"), max_length=120, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
+    language = models.CharField(max_length=10, blank=True)  # a guest's, for later e-mails
     status = models.CharField(max_length=20, choices=RsvpStatus.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)  # joined the waiting list

@@ -2,7 +2,9 @@
 
 A recap takes its figures from the door (``checkin.attendance``) and the questions
 answered; nothing about who came. Each commitment stays open, with updates, until it is done
-or dropped (dropping needs a reason, which the public sees).
+or dropped (dropping needs a reason, which the public sees). Photos are published only with
+the uploader's word that everyone recognisable in them agreed, and are stored stripped of
+their metadata.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -19,6 +22,7 @@ from trustbridge.accounts.models import User
 from trustbridge.core import audit, rules
 from trustbridge.core.checks import require
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
+from trustbridge.core.images import clean_image
 from trustbridge.core.models import AuditAction, Organization
 from trustbridge.events import checkin
 from trustbridge.events.models import (
@@ -28,12 +32,15 @@ from trustbridge.events.models import (
     EventStatus,
     QuestionStatus,
     Recap,
+    RecapPhoto,
 )
 
 MAX_SUMMARY = 10_000
 MAX_COMMITMENT = 300
 MAX_UPDATE = 500
 MAX_COMMITMENTS = 30
+MAX_PHOTOS = 20
+MAX_ALT = 300
 
 
 def publish_recap(
@@ -72,14 +79,14 @@ def publish_recap(
         cleaned.append((text, due_on))
     if errors:
         raise ServiceErrors(errors)
-    attended = sum(checkin.attendance(o).attended for o in occurrences if not o.cancelled)
+    attended, answered = _figures(event)
     with transaction.atomic():
         recap = Recap.objects.create(
             organization=event.organization,
             event=event,
             texts=kept,
             attended=attended,
-            questions_answered=event.questions.filter(status=QuestionStatus.ANSWERED).count(),
+            questions_answered=answered,
             published_at=now,
             author=actor,
         )
@@ -91,6 +98,141 @@ def publish_recap(
             actor=actor, action=AuditAction.CREATE, organization=event.organization, target=recap
         )
     return recap
+
+
+def _figures(event: Event) -> tuple[int, int]:
+    """Who came (counted at the door, every date not cancelled) and the questions answered."""
+    attended = sum(
+        checkin.attendance(o).attended for o in event.occurrences.all() if not o.cancelled
+    )
+    return attended, event.questions.filter(status=QuestionStatus.ANSWERED).count()
+
+
+def edit_recap(actor: User, recap: Recap, *, texts: Mapping[str, Mapping[str, str]]) -> Recap:
+    """Correct or translate the summary. The figures are taken again, so that walk-ins
+    counted late and questions answered in writing since are included."""
+    require(rules.can_organize_events(actor, recap.organization))
+    errors: list[ServiceError] = []
+
+    def refuse(field: str, message: str) -> None:
+        errors.append(ServiceError(ErrorCode.INVALID, message, field))
+
+    kept = _summaries(texts, refuse)
+    if errors:
+        raise ServiceErrors(errors)
+    recap.attended, recap.questions_answered = _figures(recap.event)
+    recap.texts = kept
+    with transaction.atomic():
+        recap.save(update_fields=["texts", "attended", "questions_answered"])
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            organization=recap.organization,
+            target=recap,
+            changes=["texts"],
+        )
+    return recap
+
+
+def add_commitment(actor: User, recap: Recap, *, text: str, due_on: dt.date | None) -> Commitment:
+    """A commitment remembered after the recap went out; it is followed up like the others."""
+    require(rules.can_organize_events(actor, recap.organization))
+    text = " ".join(text.split())
+    if not text or len(text) > MAX_COMMITMENT:
+        raise ServiceError(
+            ErrorCode.INVALID,
+            _("Write each commitment in 1 to %(max)d characters.") % {"max": MAX_COMMITMENT},
+            "text",
+        )
+    with transaction.atomic():
+        # The recap row is locked so that two organisers adding at once keep to the limit.
+        Recap.objects.select_for_update().filter(pk=recap.pk).first()
+        if recap.commitments.count() >= MAX_COMMITMENTS:
+            raise ServiceError(
+                ErrorCode.INVALID,
+                _("Give at most %(max)d commitments.") % {"max": MAX_COMMITMENTS},
+                "text",
+            )
+        commitment = Commitment.objects.create(
+            organization=recap.organization, recap=recap, text=text, due_on=due_on
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            organization=recap.organization,
+            target=commitment,
+        )
+    return commitment
+
+
+def add_photo(
+    actor: User, recap: Recap, *, image: UploadedFile, alt: str, consent: bool
+) -> RecapPhoto:
+    """Publish a photo of the event. Refused without a description for people who cannot
+    see it, and without the uploader's word that everyone recognisable in it agreed; the
+    uploader is recorded as the one who confirmed. The image is re-encoded from its pixels,
+    so no location or camera data is published."""
+    require(rules.can_organize_events(actor, recap.organization))
+    errors: list[ServiceError] = []
+    alt = " ".join(alt.split())
+    if not alt:
+        errors.append(
+            ServiceError(
+                ErrorCode.INVALID, _("Describe the photo for people who cannot see it."), "alt"
+            )
+        )
+    elif len(alt) > MAX_ALT:
+        errors.append(
+            ServiceError(
+                ErrorCode.INVALID,
+                _("Keep the description to %(max)d characters.") % {"max": MAX_ALT},
+                "alt",
+            )
+        )
+    if not consent:
+        errors.append(
+            ServiceError(
+                ErrorCode.INVALID,
+                _("A photo is published only if everyone recognisable in it agreed."),
+                "consent",
+            )
+        )
+    try:
+        cleaned = clean_image(image, "image")
+    except ServiceError as error:
+        errors.append(error)
+    if errors:
+        raise ServiceErrors(errors)
+    photo = RecapPhoto(
+        organization=recap.organization, recap=recap, alt=alt, consent_confirmed_by=actor
+    )
+    with transaction.atomic():
+        Recap.objects.select_for_update().filter(pk=recap.pk).first()
+        if recap.photos.count() >= MAX_PHOTOS:
+            raise ServiceError(
+                ErrorCode.INVALID,
+                _("A recap holds at most %(max)d photos.") % {"max": MAX_PHOTOS},
+                "image",
+            )
+        photo.image.save(cleaned.name or "photo.jpg", cleaned, save=False)
+        photo.save()
+        audit.record(
+            actor=actor, action=AuditAction.CREATE, organization=recap.organization, target=photo
+        )
+    return photo
+
+
+def remove_photo(actor: User, photo: RecapPhoto) -> None:
+    """Take a photo down (someone withdrew their agreement, or it was the wrong one). The
+    file goes too, once the removal is committed."""
+    require(rules.can_organize_events(actor, photo.organization))
+    storage, name = photo.image.storage, photo.image.name
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action=AuditAction.DELETE, organization=photo.organization, target=photo
+        )
+        photo.delete()
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _summaries(

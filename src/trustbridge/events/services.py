@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from trustbridge.accounts.models import User
@@ -30,7 +30,7 @@ from trustbridge.core.checks import require
 from trustbridge.core.digests import digest_of
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.models import Area, AuditAction, Membership, Organization
-from trustbridge.events import recurrence
+from trustbridge.events import notifications, recurrence
 from trustbridge.events.models import (
     Event,
     EventKind,
@@ -125,7 +125,12 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
         moved = any(getattr(locked, name) != before[name] for name in SCHEDULE_FIELDS)
         if moved:
             locked.sequence += 1
+            times = {o.pk: (o.starts_at, o.ends_at) for o in locked.occurrences.all()}
             _reschedule(locked, before["starts_at"])
+            place_changed = any(
+                getattr(locked, name) != before[name] for name in ("venue", "address", "online_url")
+            )
+            _tell_changed_dates(locked, times, place_changed=place_changed)
         locked.save()
         if "areas" in changes or "hosts" in changes:
             _set_links(
@@ -161,7 +166,8 @@ def publish_event(actor: User, event: Event) -> Event:
 
 
 def cancel_event(actor: User, event: Event) -> Event:
-    """Cancel every date; calendars keep showing it as cancelled."""
+    """Cancel every date; calendars keep showing it as cancelled, and everyone signed up for
+    a date still to come is told."""
     require(rules.can_organize_events(actor, event.organization))
     if event.status == EventStatus.CANCELLED:
         raise ServiceError(ErrorCode.INVALID, _("This event is already cancelled."), "status")
@@ -176,17 +182,24 @@ def cancel_event(actor: User, event: Event) -> Event:
             target=event,
             changes=["status"],
         )
+        notifications.event_cancelled(event, timezone.now())
     return event
 
 
 def cancel_occurrence(actor: User, occurrence: Occurrence) -> Occurrence:
-    """Cancel one date of a series."""
+    """Cancel one date of a series; everyone signed up for it is told. Cancelling it again
+    changes nothing."""
     event = occurrence.event
     require(rules.can_organize_events(actor, event.organization))
     with transaction.atomic():
+        locked = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+        if locked.cancelled:
+            occurrence.cancelled = True
+            return occurrence
         occurrence.cancelled = True
         occurrence.save(update_fields=["cancelled"])
         _touch(event)
+        notifications.date_cancelled(occurrence)
         audit.record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -200,14 +213,21 @@ def cancel_occurrence(actor: User, occurrence: Occurrence) -> Occurrence:
 def move_occurrence(
     actor: User, occurrence: Occurrence, *, starts_at: dt.datetime, ends_at: dt.datetime
 ) -> Occurrence:
-    """Move one date of a series; its sign-ups stay with it."""
+    """Move one date of a series; its sign-ups stay with it and are told the new time (and
+    reminded again before it)."""
     event = occurrence.event
     require(rules.can_organize_events(actor, event.organization))
     _check_times(starts_at, ends_at)
     with transaction.atomic():
+        locked = Occurrence.objects.select_for_update().get(pk=occurrence.pk)
+        changed = (locked.starts_at, locked.ends_at) != (starts_at, ends_at)
         occurrence.starts_at, occurrence.ends_at, occurrence.moved = starts_at, ends_at, True
-        occurrence.save(update_fields=["starts_at", "ends_at", "moved"])
+        if changed:
+            occurrence.reminded_at = None
+        occurrence.save(update_fields=["starts_at", "ends_at", "moved", "reminded_at"])
         _touch(event)
+        if changed:
+            notifications.dates_changed([occurrence])
         audit.record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -216,6 +236,22 @@ def move_occurrence(
             changes=["occurrence moved"],
         )
     return occurrence
+
+
+def _tell_changed_dates(
+    event: Event, times: Mapping[int, tuple[dt.datetime, dt.datetime]], *, place_changed: bool
+) -> None:
+    """After a change of the event's time or place: the dates still to come whose time
+    changed (``times`` held them before) are reminded again, and their people are told,
+    as are everyone's if the place changed."""
+    upcoming = list(event.occurrences.filter(cancelled=False, ends_at__gt=timezone.now()))
+    retimed = [o for o in upcoming if times.get(o.pk, _times(o)) != _times(o)]
+    Occurrence.objects.filter(pk__in=[o.pk for o in retimed]).update(reminded_at=None)
+    notifications.dates_changed(upcoming if place_changed else retimed)
+
+
+def _times(occurrence: Occurrence) -> tuple[dt.datetime, dt.datetime]:
+    return occurrence.starts_at, occurrence.ends_at
 
 
 def _touch(event: Event) -> None:
@@ -439,53 +475,79 @@ def sign_up(
     A signed-in resident gets it at once. A guest gives a name and an e-mail address and
     gets it when they confirm from the e-mail (``confirm_guest``): until then they hold no
     place. One sign-up per person and date.
+
+    A guest whose address is already signed up for the date is answered as if they had just
+    signed up, and the e-mail goes to that address again with a new link: the answer must not
+    tell a stranger who is coming.
     """
-    now = now or timezone.now()
     name, email = name.strip(), email.strip().lower()
     if user is None:
         _check_guest(name, email)
     secret = secrets.token_urlsafe(24)
+    language = translation.get_language() or ""
     rsvp = Rsvp(
         organization=occurrence.organization,
         occurrence=occurrence,
         user=user,
         name=name if user is None else "",
         email=email if user is None else "",
+        language=language if user is None else "",
         secret_digest=digest_of(secret),
     )
     try:
         with transaction.atomic():
-            locked = _lock(occurrence, now)
+            locked, moment = _lock(occurrence, now)
             if user is None:
                 rsvp.status = RsvpStatus.PENDING
                 rsvp.save()
+                notifications.guest_signed_up(rsvp, secret, language)
             else:
-                _place(locked, rsvp, now)
+                _place(locked, rsvp, moment)
+                notifications.place_decided(rsvp, secret=None, language=language)
     except IntegrityError:
+        if user is None:
+            return _sign_up_again(occurrence, email, language)
         raise ServiceError(
             ErrorCode.DUPLICATE, _("You have already signed up for this date."), "email"
         ) from None
     return SignedUp(rsvp, secret)
 
 
+def _sign_up_again(occurrence: Occurrence, email: str, language: str) -> SignedUp:
+    """The guest's address is signed up already: the e-mail of where they stand goes to it
+    again, with a new link (the earlier one stops working)."""
+    with transaction.atomic():
+        rsvp = (
+            Rsvp.objects.select_for_update()
+            .exclude(status=RsvpStatus.CANCELLED)
+            .get(occurrence=occurrence, email=email)
+        )
+        secret = renew_guest_link(rsvp)
+        if rsvp.status == RsvpStatus.PENDING:
+            notifications.guest_signed_up(rsvp, secret, language)
+        else:
+            notifications.place_decided(rsvp, secret=secret, language=language)
+    return SignedUp(rsvp, secret)
+
+
 def confirm_guest(rsvp: Rsvp, secret: str, now: dt.datetime | None = None) -> Rsvp:
     """The guest clicked the link in their e-mail: their place, or a place in the queue."""
-    now = now or timezone.now()
     _check_secret(rsvp, secret)
     with transaction.atomic():
-        locked = _lock(rsvp.occurrence, now)
+        locked, moment = _lock(rsvp.occurrence, now)
         current = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
         if current.status != RsvpStatus.PENDING:
             return current  # confirmed already: a second click changes nothing
-        _place(locked, current, now)
+        _place(locked, current, moment)
+        notifications.place_decided(current, secret=secret, language=translation.get_language())
     return current
 
 
 def cancel_sign_up(rsvp: Rsvp, *, now: dt.datetime | None = None) -> Rsvp:
     """Give the place back; the first on the waiting list gets it."""
-    now = now or timezone.now()
     with transaction.atomic():
         locked = Occurrence.objects.select_for_update().get(pk=rsvp.occurrence_id)
+        now = now or timezone.now()  # read under the lock: promotions keep the lock's order
         current = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
         if current.status == RsvpStatus.CANCELLED:
             return current
@@ -493,7 +555,9 @@ def cancel_sign_up(rsvp: Rsvp, *, now: dt.datetime | None = None) -> Rsvp:
         current.status, current.cancelled_at = RsvpStatus.CANCELLED, now
         current.save(update_fields=["status", "cancelled_at"])
         if held_place:
-            _promote(locked, now)
+            first = _promote(locked, now)
+            if first is not None:
+                notifications.promoted(first)
     return current
 
 
@@ -501,6 +565,15 @@ def cancel_with_secret(rsvp: Rsvp, secret: str, *, now: dt.datetime | None = Non
     """A guest cancels from the link in their e-mail."""
     _check_secret(rsvp, secret)
     return cancel_sign_up(rsvp, now=now)
+
+
+def renew_guest_link(rsvp: Rsvp) -> str:
+    """A new secret for a guest's e-mail link, for an e-mail that must carry the link when
+    the old secret is not at hand (only its digest is stored). The old link stops working."""
+    secret = secrets.token_urlsafe(24)
+    rsvp.secret_digest = digest_of(secret)
+    Rsvp.objects.filter(pk=rsvp.pk).update(secret_digest=rsvp.secret_digest)
+    return secret
 
 
 def _check_guest(name: str, email: str) -> None:
@@ -522,14 +595,19 @@ def _check_secret(rsvp: Rsvp, secret: str) -> None:
         raise ServiceError(ErrorCode.NOT_FOUND, _("This link is not valid."), None)
 
 
-def _lock(occurrence: Occurrence, now: dt.datetime) -> Occurrence:
-    """The occurrence, locked, if it still takes sign-ups."""
+def _lock(occurrence: Occurrence, now: dt.datetime | None) -> tuple[Occurrence, dt.datetime]:
+    """The occurrence, locked, if it still takes sign-ups, and the moment of the decision.
+
+    Unless the caller fixes it, the moment is read once the lock is held, so that places
+    and the waiting list follow the order in which sign-ups took the lock, not the order in
+    which their requests began."""
     locked = Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    moment = now or timezone.now()
     if locked.event.status != EventStatus.PUBLISHED or locked.cancelled:
         raise ServiceError(ErrorCode.INVALID, _("This date is not taking sign-ups."), None)
-    if locked.ends_at <= now:
+    if locked.ends_at <= moment:
         raise ServiceError(ErrorCode.EXPIRED, _("This date is over."), None)
-    return locked
+    return locked, moment
 
 
 def _place(occurrence: Occurrence, rsvp: Rsvp, now: dt.datetime) -> None:

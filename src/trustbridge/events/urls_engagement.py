@@ -1,5 +1,9 @@
-"""Events: pages (filled in by the capability's parts)."""
+"""Events, the public engagement figures per area, under /o/<slug>/events/."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from trustbridge.events import door_views
+
+urlpatterns = [
+    path("engagement/", door_views.engagement_view, name="engagement"),
+]

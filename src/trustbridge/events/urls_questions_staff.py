@@ -1,5 +1,11 @@
-"""Events: pages (filled in by the capability's parts)."""
+"""Events: the staff pages of town-hall questions (under /o/<slug>/staff/events/)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from trustbridge.events import question_views
+
+urlpatterns: list[URLPattern] = [
+    path("<int:event_id>/questions/", question_views.moderate_view, name="moderate"),
+    path("<int:event_id>/presenter/", question_views.presenter_view, name="presenter"),
+    path("questions/overdue/", question_views.overdue_view, name="overdue_questions"),
+]

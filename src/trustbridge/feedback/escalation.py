@@ -19,13 +19,18 @@ complaints about conduct, administrators and professional standards. Each recipi
 allowed to see the item (``rules.can_see_feedback_item``), which also leaves out the staff
 member a complaint is about. The digest names items by reference, kind, category, area and
 due time: never the description or anything about the resident.
+
+The same timer follows up town-hall questions (``events.questions.follow_up``): questions of
+events that have ended get their written-answer date, and questions past it are flagged
+once to the organisation's supervisors and administrators. ``escalate_organization`` runs
+both for one organisation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -35,6 +40,7 @@ from django.utils.translation import gettext as _
 from trustbridge.core import audit, rules
 from trustbridge.core.models import AuditAction, Membership, Organization, Role
 from trustbridge.core.tenancy import scoped
+from trustbridge.events import questions as event_questions
 from trustbridge.feedback.models import OPEN_STATUSES, Event, EventKind, Item, Kind, Status
 
 if TYPE_CHECKING:
@@ -62,10 +68,13 @@ def running_clock(item: Item) -> str:
 
 @dataclass(frozen=True)
 class EscalationRun:
-    """What one run did in one organisation: items escalated and digests queued."""
+    """What one run did in one organisation: items escalated and digests queued, and
+    town-hall questions flagged as overdue (with the e-mails queued for them)."""
 
     items: int
     digests: int
+    questions: int = 0
+    question_mails: int = 0
 
 
 def due_for_escalation(organization: Organization, now: dt.datetime) -> QuerySet[Item]:
@@ -171,10 +180,18 @@ def digest_items(organization: Organization, user: User, item_ids: list[int]) ->
     return [item for item in items if rules.can_see_feedback_item(user, item)]
 
 
+def escalate_organization(organization: Organization, now: dt.datetime) -> EscalationRun:
+    """Everything the timer escalates in one organisation: feedback items, then town-hall
+    questions (answer dates of ended events set, overdue ones flagged once)."""
+    run = escalate_due(organization, now)
+    followed = event_questions.follow_up(organization, now)
+    return replace(run, questions=followed.flagged, question_mails=followed.mails)
+
+
 def escalate_everywhere(now: dt.datetime) -> dict[str, EscalationRun]:
-    """Run ``escalate_due`` for every organisation; results by organisation slug."""
+    """Run ``escalate_organization`` for every organisation; results by organisation slug."""
     return {
-        organization.slug: escalate_due(organization, now)
+        organization.slug: escalate_organization(organization, now)
         for organization in Organization.objects.order_by("pk")
     }
 

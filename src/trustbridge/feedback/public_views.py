@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from trustbridge.core.access import public_view
 from trustbridge.core.http import make_public
 from trustbridge.core.models import Organization
+from trustbridge.events import door_queries
 from trustbridge.feedback import accountability as queries
 from trustbridge.feedback import public_charts
 from trustbridge.feedback.defaults import category_label
@@ -51,6 +52,8 @@ def accountability_page(request: HttpRequest, organization: Organization) -> Htt
             figures.as_of.astimezone(zoneinfo.ZoneInfo(organization.timezone)), "DATETIME_FORMAT"
         ),
         "query": urlencode(f.query()),
+        # Commitments made at events, followed up in public (one query).
+        "commitments": door_queries.commitment_board(organization, f.now),
     }
     return make_public(request, render(request, "feedback/public/accountability.html", context))
 

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from trustbridge.core.access import public_view
 from trustbridge.core.errors import ServiceError, ServiceErrors
 from trustbridge.core.forms import add_service_errors
+from trustbridge.core.http import make_private
 from trustbridge.core.models import Organization
 from trustbridge.feedback import abuse, intake
 from trustbridge.feedback import resident_queries as queries
@@ -28,14 +28,6 @@ from trustbridge.feedback import survey as surveys
 from trustbridge.feedback.defaults import category_label
 from trustbridge.feedback.models import OPEN_STATUSES, Item, Status
 from trustbridge.feedback.resident_forms import FeedbackForm, MessageForm, SurveyForm
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    """A page reached by a secret link: kept out of caches, search engines and referrers."""
-    add_never_cache_headers(response)
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def _too_many(response: HttpResponse, error: abuse.TooManySubmissions) -> HttpResponse:
@@ -118,7 +110,9 @@ def track_signed(request: HttpRequest, organization: Organization, reference: st
         item = queries.access_signed_item(organization, reference, request.GET.get("t", ""))
     except queries.LinkExpired:
         context = {"organization": organization}
-        return _private(render(request, "feedback/resident/link_expired.html", context, status=410))
+        return make_private(
+            render(request, "feedback/resident/link_expired.html", context, status=410)
+        )
     return _tracking_page(request, organization, item, link=None)
 
 
@@ -145,7 +139,7 @@ def _tracking_page(
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("Your message has been sent."))
-                return _private(redirect(request.get_full_path()))
+                return make_private(redirect(request.get_full_path()))
     context: dict[str, Any] = {
         "organization": organization,
         "item": item,
@@ -157,7 +151,7 @@ def _tracking_page(
         "link": link,
         "signed_link_days": queries.SIGNED_LINK_DAYS,
     }
-    response = _private(render(request, "feedback/resident/track.html", context, status=status))
+    response = make_private(render(request, "feedback/resident/track.html", context, status=status))
     return _too_many(response, limited) if limited else response
 
 
@@ -178,13 +172,13 @@ def survey(
             except ServiceErrors as error:
                 add_service_errors(form, error)
             except ServiceError:  # answered meanwhile (another tab): the page says so
-                return _private(redirect(request.path))
+                return make_private(redirect(request.path))
             else:
-                return _private(redirect(request.path))
+                return make_private(redirect(request.path))
     context: dict[str, Any] = {
         "organization": organization,
         "survey": found,
         "item": found.item,
         "form": form,
     }
-    return _private(render(request, "feedback/resident/survey.html", context, status=status))
+    return make_private(render(request, "feedback/resident/survey.html", context, status=status))

@@ -26,8 +26,8 @@ from trustbridge.feedback.models import Item, Kind
 
 @task()
 def escalate_everywhere() -> dict[str, int]:
-    """Escalate due items in every organisation, then refresh the accountability figures;
-    the number escalated by organisation."""
+    """Escalate due items (and follow up overdue town-hall questions) in every organisation,
+    then refresh the accountability figures; the number of items escalated by organisation."""
     now = timezone.now()
     runs = escalation.escalate_everywhere(now)
     rollup.refresh_everywhere(now)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from trustbridge.core.models import Organization
 from trustbridge.demo import town
+from trustbridge.events.models import Event
 from trustbridge.feedback.models import Item
 from trustbridge.transparency.models import Incident, Initiative
 
@@ -41,6 +42,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{Item.objects.filter(organization=police).count():,} pieces of resident feedback "
             f"over a year at /o/{police.slug}/accountability/"
+        )
+        self.stdout.write(
+            f"{Event.objects.filter(organization=police).count()} events over a year, with a "
+            f"weekly neighbourhood-watch meeting and town halls, at /o/{police.slug}/events/"
         )
         self.stdout.write(f"Every demo account's password: {town.DEMO_PASSWORD}")
         self.stdout.write(
