@@ -27,7 +27,7 @@ BLOCKING = {"serious", "critical"}
 # Not pages of ours to check here: language switches (redirects), the API and its
 # interactive docs (django-ninja's), files, and sign-out.
 SKIPPED = re.compile(
-    r"^/(language/|api/|accounts/logout/|media/|static/)|\.(geojson|csv|json|css)$"
+    r"^/(language/|api/|accounts/logout/|media/|static/)|\.(geojson|csv|json|css|ics)$"
 )
 axe = Axe()
 

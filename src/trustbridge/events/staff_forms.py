@@ -20,6 +20,7 @@ from django.forms.boundfield import BoundField
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trustbridge.core.errors import ServiceError, ServiceErrors
 from trustbridge.core.forms import add_service_errors
@@ -171,7 +172,7 @@ class EventForm(forms.Form):
         help_text=_("Members of your organisation who host it; their names are public."),
     )
     capacity = forms.IntegerField(
-        label=_("Places"),
+        label=pgettext_lazy("seats at an event", "Places"),
         required=False,
         max_value=100_000,
         help_text=_("Leave empty for no limit. Sign-ups past it join a waiting list."),
