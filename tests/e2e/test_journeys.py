@@ -198,9 +198,9 @@ def test_phone_visitor_has_no_sideways_scroll_and_reaches_everything_by_keyboard
     assert first["outline"] == "solid"  # focus is visible
     expect(page.get_by_role("link", name="Skip to main content")).to_be_in_viewport()
 
-    # The brand, Home, Areas, Reported incidents, Accountability, Tell us something, Sign in,
-    # Sign up and the three languages.
-    assert len(header_links(page)) == 11
+    # The brand, Home, Areas, Reported incidents, Events, Accountability, Tell us something,
+    # Sign in, Sign up and the three languages.
+    assert len(header_links(page)) == 12
     reached = []
     for _ in range(len(header_links(page))):
         page.keyboard.press("Tab")

@@ -79,7 +79,8 @@ def qr_image(message):
 
 
 def code_in(text):
-    return re.search(r"Your check-in code: (\S+)", text).group(1)
+    """The check-in code printed in a mail (in any language): three groups of four."""
+    return re.search(r"\b([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\b", text).group(1)
 
 
 def resident(email, **fields):
@@ -255,6 +256,18 @@ def test_a_guest_moved_up_gets_a_new_link_and_the_old_one_stops_working(
     assert "This link replaces the one in our earlier e-mails, which no longer works." in text
     assert Client().get(path_of(old)).status_code == 404
     assert Client().get(path_of(new)).status_code == 200
+
+
+def test_more_places_tell_those_moved_up_from_the_waiting_list(officer, meeting, mailbox, sending):
+    services.sign_up(meeting, user=resident("holder@example.org"), now=NOW)
+    services.sign_up(meeting, user=resident("next@example.org"), now=NOW)
+    mailbox.clear()
+
+    with sending():
+        services.update_event(officer, meeting.event, capacity=2)
+
+    assert "A place came free" in one_mail(mailbox, "next@example.org")["Subject"]
+    assert mailbox.to("holder@example.org") == []
 
 
 def test_giving_back_a_place_with_nobody_waiting_sends_nothing(meeting, mailbox, sending):

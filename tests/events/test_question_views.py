@@ -688,3 +688,17 @@ def test_the_overdue_list_is_oldest_first_with_a_link_to_answer_each(
     assert f"{moderate_url(recent)}#question-{late.pk}" in page
     assert "Not due" not in page
     assert "Another organisation" not in page
+
+
+def test_the_questions_page_leads_moderators_to_their_queue_and_nobody_else(
+    town_hall, organization
+):
+    moderator = make_member(organization, Role.MODERATOR)
+    partner = make_member(organization, Role.PARTNER)
+
+    def links_to_the_queue(client: Client) -> bool:
+        return moderate_url(town_hall) in client.get(page_url(town_hall)).content.decode()
+
+    assert links_to_the_queue(signed_in(moderator))
+    assert not links_to_the_queue(signed_in(partner))
+    assert not links_to_the_queue(Client())

@@ -97,6 +97,23 @@ def test_the_capacity_cannot_go_below_the_places_taken(officer, organization):
     assert [e.field for e in refused.value.errors] == ["capacity"]
 
 
+def test_more_places_move_the_waiting_list_up_in_order(officer, organization):
+    event = published(officer, organization, capacity=1)
+    occurrence = event.occurrences.get()
+    first, second, third = (
+        services.sign_up(occurrence, user=resident, now=NOW).rsvp for resident in residents(3)
+    )
+
+    services.update_event(officer, event, capacity=2)
+
+    def statuses() -> list[str]:
+        return [Rsvp.objects.get(pk=r.pk).status for r in (first, second, third)]
+
+    assert statuses() == [RsvpStatus.CONFIRMED, RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]
+    services.update_event(officer, event, capacity=None)
+    assert statuses() == [RsvpStatus.CONFIRMED] * 3
+
+
 def test_cancelling_keeps_the_event_and_raises_its_sequence(officer, organization):
     event = published(officer, organization)
     cancelled = services.cancel_event(officer, event)

@@ -808,3 +808,18 @@ def test_a_cancelled_sign_up_is_listed_apart(client, officer, organization):
     assert "Confirmed: 0 places" in page
     assert "Cancelled: 1 sign-up" in page
     assert Rsvp.objects.get().status == RsvpStatus.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [(Role.OFFICER, True), (Role.SUPERVISOR, True), (Role.MODERATOR, False)]
+)
+def test_the_staff_navigation_offers_events_only_to_those_who_organise_them(
+    organization, role, shown
+):
+    member = make_member(organization, role)
+    events_url = f"/o/{organization.slug}/staff/events/"
+
+    dashboard = signed_in(member).get(f"/o/{organization.slug}/staff/")
+
+    assert dashboard.status_code == 200
+    assert (f'href="{events_url}"' in dashboard.content.decode()) is shown

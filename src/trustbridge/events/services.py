@@ -109,6 +109,7 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         before = {name: getattr(locked, name) for name in SCHEDULE_FIELDS}
+        before_capacity = locked.capacity
         _apply(
             locked,
             kind=changes.pop("kind", locked.kind),
@@ -132,6 +133,8 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
             )
             _tell_changed_dates(locked, times, place_changed=place_changed)
         locked.save()
+        if _more_places(before_capacity, locked.capacity):
+            _fill_freed_places(locked, timezone.now())
         if "areas" in changes or "hosts" in changes:
             _set_links(
                 locked,
@@ -146,6 +149,35 @@ def update_event(actor: User, event: Event, **changes: Any) -> Event:
             changes=[*changes, *(["schedule"] if moved else [])],
         )
     return locked
+
+
+def _more_places(before: int | None, after: int | None) -> bool:
+    return before is not None and (after is None or after > before)
+
+
+def _fill_freed_places(event: Event, now: dt.datetime) -> None:
+    """More places (or no limit any more): each date's waiting list moves up, in order, and
+    those moved up are told."""
+    waiting = (
+        Rsvp.objects.filter(
+            occurrence__event=event,
+            occurrence__cancelled=False,
+            occurrence__ends_at__gt=now,
+            status=RsvpStatus.WAITLISTED,
+        )
+        .values_list("occurrence_id", flat=True)
+        .distinct()
+    )
+    for occurrence_id in sorted(waiting):
+        locked = Occurrence.objects.select_for_update().get(pk=occurrence_id)
+        taken = Rsvp.objects.filter(occurrence=locked, status=RsvpStatus.CONFIRMED).count()
+        free = None if event.capacity is None else event.capacity - taken
+        while free is None or free > 0:
+            first = _promote(locked, now)
+            if first is None:
+                break
+            notifications.promoted(first)
+            free = None if free is None else free - 1
 
 
 def publish_event(actor: User, event: Event) -> Event:
