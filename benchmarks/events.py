@@ -15,8 +15,9 @@ Checked afterwards, from the database and the answers:
   date's lock, the queue follows that order, and a sign-up answered before another was even
   sent is never behind it.
 
-Prints sign-ups/s and p50/p99 latency, beside the baseline of the same clients fetching the
-event's public page (a read of the same date) in the same run.
+Prints sign-ups/s and p50/p99 latency, beside two baselines from the same clients in the
+same run: the event's public page (a read of the same date) and ``GET /healthz`` (the
+server's ceiling for a request that touches nothing).
 
 Usage: ``python benchmarks/events.py [--database both|postgresql|sqlite] [--rsvps 2000]
 [--places 200] [--clients 64]``. Target (issue 5): exactly 200 confirmed, the rest waitlisted
@@ -286,6 +287,9 @@ def run(database: str, residents: int, places: int, clients: int) -> bool:
         server, port = _server(database_url)
         try:
             _burst(port, clients, reads[: clients * 4])  # warm both workers
+            ceiling = _figures(
+                *_burst(port, clients, [(u, "GET", "/healthz", None, {}) for u, *_r in reads])
+            )
             baseline = _figures(*_burst(port, clients, reads))
             answers, elapsed = _burst(port, clients, writes)
         finally:
@@ -308,6 +312,10 @@ def run(database: str, residents: int, places: int, clients: int) -> bool:
         f"   baseline, the event page read by the same clients: "
         f"{baseline['per_second']:.0f} requests/s, p99 {baseline['p99']:.0f} ms; sign-ups run "
         f"at {measured['per_second'] / baseline['per_second']:.0%} of that rate"
+    )
+    print(
+        f"   ceiling, GET /healthz by the same clients: {ceiling['per_second']:.0f} requests/s, "
+        f"p99 {ceiling['p99']:.0f} ms"
     )
     for name, (passed, detail_text) in checks.items():
         print(f"   {'ok    ' if passed else 'FAILED'} {name}: {detail_text}")
