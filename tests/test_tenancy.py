@@ -971,6 +971,7 @@ OFFICER_PAGES = frozenset(
         "events:staff_attendees_csv",
         "events:staff_message",
         # Officers moderate and answer town-hall questions (overdue ones: their seniors).
+        "events:question_events",
         "events:moderate",
         "events:presenter",
         # Officers work the door, publish recaps, follow commitments up and log contacts.

@@ -6,6 +6,7 @@ without the moderator's name, and nothing ever shows who asked."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -702,3 +703,22 @@ def test_the_questions_page_leads_moderators_to_their_queue_and_nobody_else(
     assert links_to_the_queue(signed_in(moderator))
     assert not links_to_the_queue(signed_in(partner))
     assert not links_to_the_queue(Client())
+
+
+def test_moderators_start_from_the_events_taking_questions_with_what_waits(
+    officer, organization, town_hall
+):
+    moderator = make_member(organization, Role.MODERATOR)
+    asked(town_hall, "Will the park lights be fixed?")
+    approved(officer, town_hall, "When does the bus shelter come back?")
+    hall(officer, organization, NOW + dt.timedelta(days=5), kind="gathering", title="Barbecue")
+
+    response = signed_in(moderator).get(f"/o/{organization.slug}/staff/events/questions/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert moderate_url(town_hall) in page
+    assert "Barbecue" not in page
+    row = re.search(r"<tr>\s*<td><a[^>]*>[^<]*</a></td>(.*?)</tr>", page, flags=re.S).group(1)
+    assert re.findall(r"<td>(?:<strong>)?(\d+)", row) == ["1", "1", "0"]
+    assert f'href="/o/{organization.slug}/staff/events/questions/"' in page

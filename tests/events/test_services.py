@@ -12,6 +12,7 @@ from django.db import connection
 from tests import factories
 from tests.conftest import make_member
 from tests.events.conftest import local, new_event, published
+from trustbridge.accounts import services as account_services
 from trustbridge.core.errors import ServiceError, ServiceErrors
 from trustbridge.core.models import Role
 from trustbridge.events import services
@@ -112,6 +113,30 @@ def test_more_places_move_the_waiting_list_up_in_order(officer, organization):
     assert statuses() == [RsvpStatus.CONFIRMED, RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED]
     services.update_event(officer, event, capacity=None)
     assert statuses() == [RsvpStatus.CONFIRMED] * 3
+
+
+def test_an_erased_account_gives_its_places_to_come_to_the_waiting_list(officer, organization):
+    holder, waiting = residents(2)
+    past = published(
+        officer, organization, starts_at=local(2020, 3, 4, 19), ends_at=local(2020, 3, 4, 20)
+    )
+    coming = published(officer, organization, capacity=1).occurrences.get()
+    services.sign_up(coming, user=holder, now=NOW)
+    services.sign_up(coming, user=waiting, now=NOW)
+    attended = Rsvp.objects.create(
+        organization=organization,
+        occurrence=past.occurrences.get(),
+        user=holder,
+        status=RsvpStatus.CONFIRMED,
+        secret_digest="-",
+    )
+
+    account_services.erase_account(actor=holder)
+
+    assert Rsvp.objects.get(occurrence=coming, user=holder).status == RsvpStatus.CANCELLED
+    assert Rsvp.objects.get(occurrence=coming, user=waiting).status == RsvpStatus.CONFIRMED
+    attended.refresh_from_db()
+    assert attended.status == RsvpStatus.CONFIRMED  # what happened stays counted
 
 
 def test_cancelling_keeps_the_event_and_raises_its_sequence(officer, organization):

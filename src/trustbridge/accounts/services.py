@@ -15,6 +15,7 @@ from trustbridge.accounts.models import ApiToken, TokenScope, User
 from trustbridge.core import audit, rules
 from trustbridge.core.errors import ErrorCode, ServiceError
 from trustbridge.core.models import AuditAction, Invitation, Membership, Organization
+from trustbridge.events.services import give_back_places
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 (a public marker, not a secret)
 
@@ -68,8 +69,9 @@ def erase_account(*, actor: User) -> None:
 
     The row stays (anonymised) so that what they contributed in public keeps its place,
     shown as by a "former member"; their memberships, tokens, e-mail addresses,
-    authenticators and the invitations sent to their address go. Open sessions end by
-    themselves: an inactive account with a new password hash no longer authenticates.
+    authenticators and the invitations sent to their address go, and the places they held
+    at events to come pass to the waiting lists. Open sessions end by themselves: an
+    inactive account with a new password hash no longer authenticates.
     """
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -84,6 +86,7 @@ def erase_account(*, actor: User) -> None:
         Authenticator.objects.filter(user=user).delete()
         # Invitations addressed to them hold the address too.
         Invitation.objects.filter(email__iexact=user.email).delete()
+        give_back_places(user)
         user.email = f"erased-{uuid.uuid4().hex}@invalid"
         user.display_name = ""
         user.preferred_language = ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from trustbridge.core.models import Organization
@@ -219,3 +219,44 @@ def overdue_rows(organization: Organization, today: dt.date, language: str) -> l
         for question in found
         if question.answer_due is not None
     ]
+
+
+RECENT = dt.timedelta(days=60)  # ended events stay on the moderators' list this long
+
+
+@dataclass(frozen=True)
+class EventQuestions:
+    event: Event
+    title: str
+    last_end: dt.datetime
+    pending: int
+    approved: int
+    answered: int
+
+
+def events_taking_questions(
+    organization: Organization, now: dt.datetime, language: str
+) -> list[EventQuestions]:
+    """The published town halls and forums still to come or ended in the last 60 days,
+    soonest first, with their questions counted by state (one query): where moderators
+    start."""
+    rows = (
+        scoped(Event, organization)
+        .filter(kind__in=questions.ASKING_KINDS, status=EventStatus.PUBLISHED)
+        .annotate(
+            last_end=Max("occurrences__ends_at"),
+            pending=_count(QuestionStatus.PENDING),
+            approved=_count(QuestionStatus.APPROVED),
+            answered=_count(QuestionStatus.ANSWERED),
+        )
+        .filter(last_end__gte=now - RECENT)
+        .order_by("last_end", "id")
+    )
+    return [
+        EventQuestions(e, e.title(language), e.last_end, e.pending, e.approved, e.answered)
+        for e in rows
+    ]
+
+
+def _count(status: str) -> Count:
+    return Count("questions", filter=Q(questions__status=status), distinct=True)

@@ -387,3 +387,17 @@ def overdue_view(request: AuthenticatedRequest, organization: Organization) -> H
         "rows": queries.overdue_rows(organization, today, get_language() or "en"),
     }
     return render(request, "events/questions/overdue.html", context)
+
+
+@require_GET
+@staff_view(rules.can_moderate_questions)
+def question_events_view(request: AuthenticatedRequest, organization: Organization) -> HttpResponse:
+    """Where moderators start: the town halls and forums taking (or lately taking)
+    questions, with how many wait for a moderator."""
+    context = {
+        "organization": organization,
+        "rows": queries.events_taking_questions(
+            organization, timezone.now(), get_language() or "en"
+        ),
+    }
+    return render(request, "events/questions/events.html", context)

@@ -593,6 +593,20 @@ def cancel_sign_up(rsvp: Rsvp, *, now: dt.datetime | None = None) -> Rsvp:
     return current
 
 
+def give_back_places(user: User, *, now: dt.datetime | None = None) -> int:
+    """Someone leaves (their account is erased): their sign-ups to dates still to come are
+    cancelled, so each place they held goes to the first on the waiting list."""
+    now = now or timezone.now()
+    upcoming = Rsvp.objects.filter(user=user, occurrence__ends_at__gt=now).exclude(
+        status=RsvpStatus.CANCELLED
+    )
+    given_back = 0
+    for rsvp in upcoming:
+        cancel_sign_up(rsvp, now=now)
+        given_back += 1
+    return given_back
+
+
 def cancel_with_secret(rsvp: Rsvp, secret: str, *, now: dt.datetime | None = None) -> Rsvp:
     """A guest cancels from the link in their e-mail."""
     _check_secret(rsvp, secret)
