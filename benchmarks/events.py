@@ -30,9 +30,7 @@ import argparse
 import bisect
 import datetime as dt
 import http.client
-import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,70 +39,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("TRUSTBRIDGE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+import harness
+
 SLUG = "bench-events"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
-def _environment(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "bench_settings",
-            "PYTHONPATH": f"{ROOT / 'benchmarks'}{os.pathsep}{ROOT / 'src'}",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            # Sign-ups enqueue their e-mails in the database, as in production.
-            "TRUSTBRIDGE_BENCH_REAL_TASKS": "1",
-        }
-    )
-    return env
-
-
-def _postgresql() -> tuple[str, Callable[[], None]]:
-    import psycopg
-
-    name = f"tb_ebench_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{PG_SERVER}/{name}", drop
+# Sign-ups enqueue their e-mails in the database, as in production.
+REAL_TASKS = {"TRUSTBRIDGE_BENCH_REAL_TASKS": "1"}
 
 
 def _sqlite() -> tuple[str, Callable[[], None]]:
     folder = tempfile.TemporaryDirectory(prefix="tb-ebench-")
     return f"sqlite:///{folder.name}/bench.sqlite3", folder.cleanup
-
-
-def _setup_django(database_url: str) -> None:
-    os.environ.update(_environment(database_url))
-    sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "src")]
-    import django
-
-    django.setup()
 
 
 # The town: one date with few places, and residents signed in already ---------------------
@@ -218,36 +165,6 @@ def _burst(
     return answers, time.perf_counter() - began
 
 
-def _server(database_url: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603  our own server
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "trustbridge.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--backlog",
-            "4096",
-            "--log-level",
-            "warning",
-        ],
-        env=_environment(database_url),
-        cwd=ROOT,
-    )
-    for _ in range(300):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server, port
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
-
-
 def _figures(answers: list[Answer], elapsed: float) -> dict[str, Any]:
     latencies = [(a.received - a.sent) * 1000 for a in answers]
     statuses: dict[int, int] = {}
@@ -256,16 +173,19 @@ def _figures(answers: list[Answer], elapsed: float) -> dict[str, Any]:
     return {
         "per_second": len(answers) / elapsed,
         "p50": statistics.median(latencies),
-        "p99": _percentile(latencies, 0.99),
+        "p99": harness.percentile(latencies, 0.99),
         "statuses": statuses,
     }
 
 
 def run(database: str, residents: int, places: int, clients: int) -> bool:
     """One database: build the town, measure, check; True when every check passed."""
-    database_url, drop = _postgresql() if database == "postgresql" else _sqlite()
+    if database == "postgresql":
+        database_url, drop = harness.postgresql_database("tb_ebench")
+    else:
+        database_url, drop = _sqlite()
     try:
-        _setup_django(database_url)
+        harness.setup_django(database_url, **REAL_TASKS)
         from django.urls import reverse
 
         from trustbridge.events.models import Rsvp, RsvpStatus
@@ -284,7 +204,7 @@ def run(database: str, residents: int, places: int, clients: int) -> bool:
 
         reads = [(u, "GET", detail, None, headers(k, False)) for u, k in sessions]
         writes = [(u, "POST", rsvp, body, headers(k, True)) for u, k in sessions]
-        server, port = _server(database_url)
+        server, port = harness.start_gunicorn(harness.environment(database_url, **REAL_TASKS))
         try:
             _burst(port, clients, reads[: clients * 4])  # warm both workers
             ceiling = _figures(

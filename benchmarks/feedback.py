@@ -23,75 +23,22 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("TRUSTBRIDGE_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+import harness
+
 SLUG = "bench-feedback"
+# Every simulated resident posts from 127.0.0.1 without a key.
+ANON_API = {"TRUSTBRIDGE_API_ANON_RATE_LIMIT": "100000000/m"}
 SUBMISSION_TARGET = 300.0
 P99_TARGET_MS = 250.0
 QUERY_TARGET_MS = 50.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
-def _environment(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "bench_settings",
-            "PYTHONPATH": f"{ROOT / 'benchmarks'}{os.pathsep}{ROOT / 'src'}",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "TRUSTBRIDGE_API_ANON_RATE_LIMIT": "100000000/m",
-        }
-    )
-    return env
-
-
-def _setup_django(database_url: str) -> None:
-    os.environ.update(_environment(database_url))
-    sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "src")]
-    import django
-
-    django.setup()
-
-
-def _create_database() -> tuple[str, Callable[[], None]]:
-    import psycopg
-
-    name = f"tb_fbench_{os.getpid()}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"{PG_SERVER}/{name}", drop
 
 
 def _town() -> tuple[Any, list[Any], Any]:
@@ -186,47 +133,20 @@ def _load(
     return {
         "requests": len(results),
         "per_second": len(results) / elapsed,
-        "p50": _percentile(latencies, 0.50),
-        "p99": _percentile(latencies, 0.99),
+        "p50": harness.percentile(latencies, 0.50),
+        "p99": harness.percentile(latencies, 0.99),
         "statuses": statuses,
         "payloads": [p for _l, s, p in results if s == 201],
     }
 
 
-def _wait_for(port: int) -> None:
-    for _ in range(200):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
-
-
 def submissions(args: argparse.Namespace, database_url: str, areas: list[Any]) -> dict[str, Any]:
     from trustbridge.feedback.models import Item
 
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603  our own server
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "trustbridge.wsgi:application",
-            "--workers",
-            "2",
-            "--threads",
-            str(args.threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=_environment(database_url),
-        cwd=ROOT,
+    server, port = harness.start_gunicorn(
+        harness.environment(database_url, **ANON_API), threads=args.threads
     )
     try:
-        _wait_for(port)
         slugs = [a.slug for a in areas]
         words = [
             "street",
@@ -460,16 +380,16 @@ def queries(organization: Any, areas: list[Any], officer: Any, samples: int) -> 
 
     baseline_ms = [_timed(full_pass) for _ in range(5)]
     return {
-        "inbox": (statistics.median(inbox_ms), _percentile(inbox_ms, 0.95)),
+        "inbox": (statistics.median(inbox_ms), harness.percentile(inbox_ms, 0.95)),
         "inbox by filter": {
-            kind: (statistics.median(ms), _percentile(ms, 0.95))
+            kind: (statistics.median(ms), harness.percentile(ms, 0.95))
             for kind, ms in inbox_by_kind.items()
         },
-        "accountability": (statistics.median(account_ms), _percentile(account_ms, 0.95)),
+        "accountability": (statistics.median(account_ms), harness.percentile(account_ms, 0.95)),
         "accountability from the items": statistics.median(plain_ms),
         "roll-up built": build_s,
         "roll-up refreshed": refresh_s,
-        "public list": (statistics.median(public_ms), _percentile(public_ms, 0.95)),
+        "public list": (statistics.median(public_ms), harness.percentile(public_ms, 0.95)),
         "baseline": statistics.median(baseline_ms),
     }
 
@@ -484,10 +404,10 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=1_000_000, help="items for the query timings")
     parser.add_argument("--samples", type=int, default=200, help="filters timed per query kind")
     args = parser.parse_args()
-    database_url, drop = _create_database()
+    database_url, drop = harness.postgresql_database("tb_fbench")
     failed = False
     try:
-        _setup_django(database_url)
+        harness.setup_django(database_url, **ANON_API)
         organization, areas, officer = _town()
         print(
             f"## Submissions: {args.clients} clients for {args.seconds:.0f} s, two gunicorn "

@@ -4,10 +4,12 @@ out of caches."""
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from typing import TypeVar
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
@@ -46,4 +48,18 @@ def make_private(response: R) -> R:
     add_never_cache_headers(response)
     response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def image_response(image: FieldFile) -> HttpResponse:
+    """A stored image (stripped of its metadata when it was saved), typed by its name and
+    never sniffed; 404 if the file is gone. The caller decides how it may be cached."""
+    try:
+        with image.open("rb") as stored:
+            content = stored.read()
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    kind = mimetypes.guess_type(image.name or "")[0] or "application/octet-stream"
+    response = HttpResponse(content, content_type=kind)
+    response["X-Content-Type-Options"] = "nosniff"
     return response

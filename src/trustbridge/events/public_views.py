@@ -10,14 +10,13 @@ showing a resident's own sign-ups are never cached at all.
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 import zoneinfo
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -33,7 +32,7 @@ from trustbridge.core import queries as core_queries
 from trustbridge.core.access import public_view
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.forms import add_service_errors
-from trustbridge.core.http import make_private, make_public
+from trustbridge.core.http import image_response, make_private, make_public
 from trustbridge.core.models import Area, Organization
 from trustbridge.events import queries, services
 from trustbridge.events.models import Event, EventStatus, Rsvp, RsvpStatus
@@ -404,12 +403,4 @@ def recap_photo(
 ) -> HttpResponse:
     """A photo of a published recap (stripped of its metadata when it was added)."""
     photo = queries.access_recap_photo(organization, event_id, recap_photo_id)
-    try:
-        with photo.image.open("rb") as image:
-            content = image.read()
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    kind = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = HttpResponse(content, content_type=kind)
-    response["X-Content-Type-Options"] = "nosniff"
-    return make_public(request, response)
+    return make_public(request, image_response(photo.image))

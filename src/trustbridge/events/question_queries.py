@@ -112,10 +112,6 @@ class PublicBoard:
     hidden: list[Card] = field(default_factory=list)  # reason only, never the text
     merged: list[Card] = field(default_factory=list)  # with the question they joined
 
-    @property
-    def count(self) -> int:
-        return len(self.open) + len(self.answered) + len(self.hidden) + len(self.merged)
-
 
 def _hidden_reason() -> Subquery:
     latest = ModerationEntry.objects.filter(

@@ -1,6 +1,6 @@
 """Recaps after an event, and the commitments made there, followed up in public.
 
-A recap takes its figures from the door (``checkin.attendance``) and the questions
+A recap takes its figures from the door (checked in, plus walk-ins) and the questions
 answered; nothing about who came. Each commitment stays open, with updates, until it is done
 or dropped (dropping needs a reason, which the public sees). Photos are published only with
 the uploader's word that everyone recognisable in them agreed, and are stored stripped of
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from trustbridge.accounts.models import User
@@ -24,7 +24,6 @@ from trustbridge.core.checks import require
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.images import clean_image
 from trustbridge.core.models import AuditAction, Organization
-from trustbridge.events import checkin
 from trustbridge.events.models import (
     Commitment,
     CommitmentStatus,
@@ -33,6 +32,8 @@ from trustbridge.events.models import (
     QuestionStatus,
     Recap,
     RecapPhoto,
+    Rsvp,
+    RsvpStatus,
 )
 
 MAX_SUMMARY = 10_000
@@ -101,11 +102,15 @@ def publish_recap(
 
 
 def _figures(event: Event) -> tuple[int, int]:
-    """Who came (counted at the door, every date not cancelled) and the questions answered."""
-    attended = sum(
-        checkin.attendance(o).attended for o in event.occurrences.all() if not o.cancelled
-    )
-    return attended, event.questions.filter(status=QuestionStatus.ANSWERED).count()
+    """Who came (counted at the door: checked in plus walk-ins, every date not cancelled)
+    and the questions answered."""
+    dates = event.occurrences.filter(cancelled=False)
+    checked_in = Rsvp.objects.filter(
+        occurrence__in=dates, status=RsvpStatus.CONFIRMED, checked_in_at__isnull=False
+    ).count()
+    walk_ins = dates.aggregate(total=Sum("walk_ins"))["total"] or 0
+    answered = event.questions.filter(status=QuestionStatus.ANSWERED).count()
+    return checked_in + walk_ins, answered
 
 
 def edit_recap(actor: User, recap: Recap, *, texts: Mapping[str, Mapping[str, str]]) -> Recap:

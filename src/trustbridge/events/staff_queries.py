@@ -89,12 +89,12 @@ class Places:
     checked_in: int = 0
 
 
-def places_at(occurrence_ids: list[int | None]) -> dict[int, Places]:
-    """Sign-ups at each of these dates, in one grouped query."""
+def places_at(organization: Organization, occurrence_ids: list[int | None]) -> dict[int, Places]:
+    """Sign-ups at each of these dates of the organisation, in one grouped query."""
     ids = [pk for pk in occurrence_ids if pk is not None]
     if not ids:
         return {}
-    rows = _with_counts(Occurrence.objects.filter(pk__in=ids))
+    rows = _with_counts(scoped(Occurrence, organization).filter(pk__in=ids))
     return {
         row.pk: Places(row.confirmed, row.waitlisted, row.pending, row.checked_in)
         for row in rows.only("pk")

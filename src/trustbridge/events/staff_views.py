@@ -71,7 +71,7 @@ def event_list(request: AuthenticatedRequest, organization: Organization) -> Htt
     events = staff_queries.events_of(organization, timezone.now())
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    places = staff_queries.places_at([e.next_id for e in rows])
+    places = staff_queries.places_at(organization, [e.next_id for e in rows])
     language = get_language()
     context = {
         "page": page,
@@ -223,7 +223,9 @@ def date_cancel(
         **_event_context(event, get_language()),
         "occurrence": occurrence,
         "form": form,
-        "affected": _affected(staff_queries.places_at([occurrence.pk]).get(occurrence.pk)),
+        "affected": _affected(
+            staff_queries.places_at(organization, [occurrence.pk]).get(occurrence.pk)
+        ),
     }
     status = 400 if request.method == "POST" else 200
     return _page(request, organization, "date_cancel.html", context, status=status)

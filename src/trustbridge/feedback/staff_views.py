@@ -9,12 +9,11 @@ organisation's, of a queue that is not the viewer's, or about the viewer.
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from trustbridge.core import rules
 from trustbridge.core.access import staff_view
 from trustbridge.core.errors import ErrorCode, ServiceError, ServiceErrors
 from trustbridge.core.forms import add_service_errors
+from trustbridge.core.http import image_response
 from trustbridge.core.models import Organization
 from trustbridge.core.tenancy import get_scoped_or_404
 from trustbridge.core.typing import AuthenticatedRequest
@@ -465,14 +465,7 @@ def photo_view(
     """A photo of an item, for staff who may see the item (already stripped of metadata)."""
     item = inbox.access_item(request.user, organization, reference)
     photo = inbox.access_photo(item, photo_id)
-    try:
-        with photo.image.open("rb") as image:
-            content = image.read()
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    kind = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
-    response = HttpResponse(content, content_type=kind)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = image_response(photo.image)
     response["Cache-Control"] = "private, no-store"
     return response
 

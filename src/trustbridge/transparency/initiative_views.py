@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +16,7 @@ from trustbridge.core import rules
 from trustbridge.core.access import public_view, staff_view
 from trustbridge.core.errors import ServiceError, ServiceErrors
 from trustbridge.core.forms import add_service_errors
-from trustbridge.core.http import make_public
+from trustbridge.core.http import image_response, make_public
 from trustbridge.core.models import Organization
 from trustbridge.core.typing import AuthenticatedRequest
 from trustbridge.transparency import initiative_queries as queries
@@ -72,15 +71,7 @@ def update_photo(
     update = queries.access_update(initiative, update_id)
     if not update.photo:
         raise Http404
-    try:
-        with update.photo.open("rb") as photo:
-            content = photo.read()
-    except FileNotFoundError:
-        raise Http404 from None
-    kind = mimetypes.guess_type(update.photo.name)[0] or "application/octet-stream"
-    response = HttpResponse(content, content_type=kind)
-    response["X-Content-Type-Options"] = "nosniff"
-    return make_public(request, response)
+    return make_public(request, image_response(update.photo))
 
 
 @require_http_methods(["GET", "POST"])
